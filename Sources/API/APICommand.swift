@@ -1,0 +1,26 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// `context0-api`: serves the HTTP API until SIGTERM or SIGINT, then drains and stops.
+@main
+struct APICommand {
+    static func main() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? "info") ?? .info
+            return handler
+        }
+        let logger = Logger(label: "context0.api")
+        let configuration: APIConfiguration
+        do {
+            configuration = try APIConfiguration(environment: environment)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            exit(1)
+        }
+        let application = buildApplication(configuration: configuration, logger: logger)
+        try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import Postgres
+
+/// Everything the API process is configured with, read from the environment here and
+/// nowhere else.
+struct APIConfiguration: Sendable {
+    var host: String
+    var port: Int
+    var databaseURL: String
+    var databasePoolSize: Int
+
+    init(environment: [String: String]) throws {
+        host = environment["HOST"] ?? "127.0.0.1"
+        guard let port = Int(environment["PORT"] ?? "8000"), (1...65535).contains(port) else {
+            throw ConfigurationError("PORT must be a number between 1 and 65535")
+        }
+        self.port = port
+        guard let url = DatabaseLocation.url(environment: environment) else {
+            throw ConfigurationError("DATABASE_URL is not set and no embedded PostgreSQL was found (run `make run`)")
+        }
+        databaseURL = url
+        databasePoolSize = environment["API_DB_POOL_SIZE"].flatMap(Int.init) ?? 10
+    }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Logging
+
+/// Runs one claimed job through its handler and turns whatever happens into an outcome.
+struct JobExecution: Sendable {
+    let run: JobRun
+    let context: ProcessorContext
+
+    func perform() async -> JobRunEnd {
+        let job = run.job
+        guard let handler = context.registry.handler(for: job.kind) else {
+            return .outcome(.failed(error: "unknown job kind \"\(job.kind)\": no handler is registered for it in this worker", retryable: true))
+        }
+        let timeout = job.timeout ?? context.registry.defaultTimeout(for: job.kind) ?? context.queue.configuration.defaultTimeout
+        let jobContext = JobContext(
+            job: job,
+            logger: context.logger.with(["job_id": "\(job.id)", "job_kind": "\(job.kind)", "attempt": "\(job.attempt)"]),
+            heartbeat: { [context] in
+                let owned = try await context.pool.withConnection { try context.queue.heartbeat(job: job, on: $0) }
+                if !owned { run.stop(.lost) }
+                return owned
+            })
+        run.start(timeout: timeout) {
+            do {
+                return try await handler(job.args, jobContext)
+            } catch JobError.permanent(let message) {
+                return .failed(error: message, retryable: false)
+            } catch is CancellationError {
+                return .cancelled(reason: "the handler was cancelled")
+            } catch {
+                return .failed(error: String(describing: error), retryable: true)
+            }
+        }
+        return await run.end()
+    }
+}
+
+extension Logger {
+    func with(_ metadata: Logger.Metadata) -> Logger {
+        var logger = self
+        for (key, value) in metadata { logger[metadataKey: key] = value }
+        return logger
+    }
+}

@@ -1,0 +1,23 @@
+/// How a worker process runs jobs. Defaults suit production; tests shorten the intervals.
+public struct JobProcessorConfiguration: Sendable {
+    /// Queues to work, each with how many of its jobs may run at once.
+    public var queues: [String: Int]
+    /// How often an idle queue looks for work without a NOTIFY (the fallback).
+    public var pollInterval: Duration = .seconds(1)
+    /// How often the worker tells the database it is alive.
+    public var heartbeatInterval: Duration = .seconds(1)
+    /// A worker silent this long is dead and its jobs are rescued.
+    public var deadAfter: Duration = .seconds(10)
+    /// How often the rescuer and the periodic enqueuer run.
+    public var maintenanceInterval: Duration = .seconds(1)
+    /// How long shutdown waits for running jobs before giving them back to the queue.
+    public var shutdownTimeout: Duration = .seconds(10)
+    /// The most jobs one claim takes.
+    public var maxClaimBatch: Int = 500
+    /// Jobs enqueued on a schedule.
+    public var periodicJobs: [PeriodicJob] = []
+
+    public init(queues: [String: Int]) {
+        self.queues = queues.filter { $0.value > 0 }
+    }
+}

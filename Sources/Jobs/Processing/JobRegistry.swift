@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import Postgres
+
+/// What a running job can see and do besides its arguments.
+public struct JobContext: Sendable {
+    public let job: ClaimedJob
+    public let logger: Logger
+    /// Confirms the worker still owns the job; false means it was rescued, cancelled or
+    /// finished elsewhere, and the handler should stop.
+    public let heartbeat: @Sendable () async throws -> Bool
+}
+
+/// The job kinds a worker runs, by name, each with typed arguments.
+public struct JobRegistry: Sendable {
+    typealias Handler = @Sendable (_ args: String, _ context: JobContext) async throws -> JobOutcome
+
+    private var handlers: [String: Handler] = [:]
+    private var timeouts: [String: Duration] = [:]
+
+    public init() {}
+
+    /// Registers the handler of `Arguments.kind`. Returning nil means completed; throwing
+    /// fails the attempt (retried with backoff), `JobError.permanent` fails the job for good.
+    public mutating func register<Arguments: JobArguments>(
+        _ type: Arguments.Type,
+        run: @escaping @Sendable (Arguments, JobContext) async throws -> JobOutcome?
+    ) {
+        handlers[Arguments.kind] = { args, context in
+            let arguments: Arguments
+            do {
+                arguments = try JSONDecoder().decode(Arguments.self, from: Data(args.utf8))
+            } catch {
+                throw JobError.permanent("cannot decode the arguments of \(Arguments.kind): \(error)")
+            }
+            return try await run(arguments, context) ?? .completed
+        }
+        timeouts[Arguments.kind] = Arguments.defaults.timeout
+    }
+
+    /// The kinds registered, sorted.
+    public var kinds: [String] { handlers.keys.sorted() }
+
+    func handler(for kind: String) -> Handler? { handlers[kind] }
+
+    func defaultTimeout(for kind: String) -> Duration? { timeouts[kind] ?? nil }
+}

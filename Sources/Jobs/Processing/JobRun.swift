@@ -1,0 +1,81 @@
+import Synchronization
+
+/// How one attempt ended, as far as the worker is concerned.
+enum JobRunEnd: Sendable, Equatable {
+    /// Write this outcome.
+    case outcome(JobOutcome)
+    /// The worker no longer owns the job: write nothing.
+    case lost
+}
+
+/// One attempt in flight: the handler's task, its deadline, and whoever stops it first
+/// (the handler finishing, the timeout, a cancel request, shutdown) decides how it ended.
+///
+/// The handler runs in a task of its own, not a child task, on purpose: a handler that
+/// ignores cancellation must not keep its worker from moving on or shutting down.
+final class JobRun: Sendable {
+    let job: ClaimedJob
+    private let state = Mutex<(end: JobRunEnd?, waiter: CheckedContinuation<JobRunEnd, Never>?)>((nil, nil))
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    init(job: ClaimedJob) {
+        self.job = job
+    }
+
+    /// Starts the handler and the deadline; `end()` then waits for the first to finish.
+    func start(timeout: Duration, handler: @escaping @Sendable () async -> JobOutcome) {
+        let work = Task { self.stop(.outcome(await handler())) }
+        let deadline = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self.stop(.outcome(.failed(error: "timed out after \(timeout)", retryable: true)))
+        }
+        tasks.withLock { $0 = [work, deadline] }
+    }
+
+    /// Ends the attempt now with `end` unless it already ended; cancels what still runs.
+    func stop(_ end: JobRunEnd) {
+        let waiter = state.withLock { state -> CheckedContinuation<JobRunEnd, Never>?? in
+            guard state.end == nil else { return .none }
+            state.end = end
+            defer { state.waiter = nil }
+            return .some(state.waiter)
+        }
+        guard let waiter else { return }
+        waiter?.resume(returning: end)
+        tasks.withLock { $0 }.forEach { $0.cancel() }
+    }
+
+    /// Waits for the attempt to end.
+    func end() async -> JobRunEnd {
+        await withCheckedContinuation { continuation in
+            let ended = state.withLock { state -> JobRunEnd? in
+                if let end = state.end { return end }
+                state.waiter = continuation
+                return nil
+            }
+            if let ended { continuation.resume(returning: ended) }
+        }
+    }
+}
+
+/// The attempts a worker process has in flight, by job id.
+final class RunningJobs: Sendable {
+    private let runs = Mutex<[Int: JobRun]>([:])
+
+    func insert(_ run: JobRun) { runs.withLock { $0[run.job.id] = run } }
+    func remove(_ id: Int) { runs.withLock { _ = $0.removeValue(forKey: id) } }
+    var ids: [Int] { runs.withLock { Array($0.keys) } }
+    var isEmpty: Bool { runs.withLock { $0.isEmpty } }
+
+    func count(queue: String) -> Int {
+        runs.withLock { $0.values.count { $0.job.queue == queue } }
+    }
+
+    func stop(id: Int, _ end: JobRunEnd) {
+        runs.withLock { $0[id] }?.stop(end)
+    }
+
+    func stopAll(queue: String, _ end: JobRunEnd) {
+        runs.withLock { Array($0.values) }.filter { $0.job.queue == queue }.forEach { $0.stop(end) }
+    }
+}

@@ -1,0 +1,87 @@
+/// One-dimensional arrays, in PostgreSQL's array text format (`{"a","b",NULL}`).
+extension Array: PostgresEncodable where Element: PostgresEncodable {
+    public static var postgresOID: UInt32 { Element.postgresArrayOID }
+    public var postgresText: String {
+        var text = "{"
+        for (index, element) in enumerated() {
+            if index > 0 { text += "," }
+            text += "\""
+            for character in element.postgresText {
+                if character == "\"" || character == "\\" { text += "\\" }
+                text.append(character)
+            }
+            text += "\""
+        }
+        return text + "}"
+    }
+}
+
+extension Array: PostgresDecodable where Element: PostgresDecodable {
+    public init?(postgresText text: String) {
+        guard let items = PostgresArrayParser.parse(text) else { return nil }
+        var result = [Element]()
+        result.reserveCapacity(items.count)
+        for item in items {
+            guard let item, let value = Element(postgresText: item) else { return nil }
+            result.append(value)
+        }
+        self = result
+    }
+}
+
+/// Splits a one-dimensional array literal into its element texts (nil for NULL).
+enum PostgresArrayParser {
+    static func parse(_ text: String) -> [String?]? {
+        var characters = text.makeIterator()
+        guard characters.next() == "{" else { return nil }
+        var items = [String?]()
+        var current = ""
+        var quoted = false
+        var inQuotes = false
+        var sawAny = false
+        while let character = characters.next() {
+            if inQuotes {
+                if character == "\\" {
+                    guard let escaped = characters.next() else { return nil }
+                    current.append(escaped)
+                } else if character == "\"" {
+                    inQuotes = false
+                } else {
+                    current.append(character)
+                }
+                continue
+            }
+            switch character {
+            case "\"":
+                inQuotes = true
+                quoted = true
+                sawAny = true
+            case ",", "}":
+                if sawAny || character == "," {
+                    items.append(!quoted && current == "NULL" ? nil : current)
+                }
+                if character == "}" { return items }
+                current = ""
+                quoted = false
+                sawAny = false
+            default:
+                current.append(character)
+                sawAny = true
+            }
+        }
+        return nil
+    }
+}
+
+/// A one-dimensional array whose elements may be NULL.
+public struct PostgresNullableArray<Element: PostgresEncodable>: PostgresEncodable {
+    public var values: [Element?]
+    public init(_ values: [Element?] = []) { self.values = values }
+    public static var postgresOID: UInt32 { Element.postgresArrayOID }
+    public var postgresText: String {
+        "{" + values.map { value in
+            guard let value else { return "NULL" }
+            return String([value].postgresText.dropFirst().dropLast())
+        }.joined(separator: ",") + "}"
+    }
+}

@@ -1,0 +1,50 @@
+/// An error from PostgreSQL or from talking to it.
+///
+/// Its description carries the SQLSTATE and the server's message but never the values of
+/// query parameters, so it is safe to log.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Connecting failed or the connection broke; the statement may not have run.
+        case connection
+        /// The server rejected the statement (see `sqlState`).
+        case server
+        /// A value in a result could not be decoded into the requested Swift type.
+        case decoding
+        /// The pool was shut down, or a request to it was cancelled.
+        case poolClosed
+        /// Something the caller asked for was malformed (e.g. a bad URL).
+        case invalidArgument
+    }
+
+    public let kind: Kind
+    /// The five-character SQLSTATE of a server error, e.g. `23505` for a unique violation.
+    public let sqlState: String?
+    public let message: String
+    public let detail: String?
+
+    public init(kind: Kind, sqlState: String? = nil, message: String, detail: String? = nil) {
+        self.kind = kind
+        self.sqlState = sqlState
+        self.message = message
+        self.detail = detail
+    }
+
+    public var description: String {
+        var text = "PostgreSQL \(kind) error"
+        if let sqlState { text += " [\(sqlState)]" }
+        text += ": \(message)"
+        return text
+    }
+
+    /// True for errors after which the connection can no longer be used.
+    public var isConnectionFailure: Bool {
+        if kind == .connection { return true }
+        // Class 08 is connection exception, 57P01-57P03 admin/crash shutdown.
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
+
+    public static let uniqueViolation = "23505"
+    public static let serializationFailure = "40001"
+    public static let deadlockDetected = "40P01"
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Jobs
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// `context0-worker`: runs jobs until SIGTERM or SIGINT, then stops gracefully.
+@main
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "context0-worker",
+        abstract: "Run Context0 background jobs.",
+        discussion: "Configured by the environment: DATABASE_URL, WORKER_QUEUES (name=concurrency,…), WORKER_*_MS.")
+
+    @Option(help: "Queues and their concurrency, e.g. default=20,maintenance=2 (overrides WORKER_QUEUES).")
+    var queues: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? "info") ?? .info
+            return handler
+        }
+        let logger = Logger(label: "context0.worker")
+        let configuration: WorkerConfiguration
+        do {
+            configuration = try WorkerConfiguration(environment: environment, queuesOverride: queues)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let pool = PostgresPool(
+            configuration: .init(url: configuration.databaseURL, maxConnections: configuration.poolSize, applicationName: "context0-worker"),
+            logger: logger)
+        let queue = JobQueue()
+        let processor = JobProcessor(
+            queue: queue, pool: pool, databaseURL: configuration.databaseURL,
+            registry: JobKinds.registry(queue: queue, pool: pool),
+            configuration: configuration.processor, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: pool), .init(service: processor)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
+
+/// Every job kind this worker runs.
+enum JobKinds {
+    static func registry(queue: JobQueue, pool: PostgresPool) -> JobRegistry {
+        var registry = JobRegistry()
+        registry.register(NoOpJob.self) { _, _ in .completed }
+        registry.register(SleepJob.self) { job, context in try await job.run(context: context) }
+        registry.register(PruneJobsJob.self) { job, context in try await job.run(queue: queue, pool: pool, context: context) }
+        return registry
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Jobs
+import Postgres
+
+/// Everything a worker process is configured with, read from the environment here and
+/// nowhere else.
+struct WorkerConfiguration: Sendable {
+    var databaseURL: String
+    var processor: JobProcessorConfiguration
+    var poolSize: Int
+    /// Finished jobs older than this are pruned by the periodic maintenance job.
+    var retention: Duration
+
+    /// Reads `DATABASE_URL` (or the embedded server), `WORKER_QUEUES` (`name=concurrency,…`),
+    /// and the `WORKER_*_MS` intervals.
+    init(environment: [String: String], queuesOverride: String? = nil) throws {
+        guard let url = DatabaseLocation.url(environment: environment) else {
+            throw ConfigurationError("DATABASE_URL is not set and no embedded PostgreSQL was found (run `make run` or scripts/postgres.sh start)")
+        }
+        databaseURL = url
+        let queues = try Self.parseQueues(queuesOverride ?? environment["WORKER_QUEUES"] ?? "default=20,maintenance=2")
+        processor = JobProcessorConfiguration(queues: queues)
+        func milliseconds(_ name: String) throws -> Duration? {
+            guard let text = environment[name] else { return nil }
+            guard let value = Int(text), value > 0 else { throw ConfigurationError("\(name) must be a positive number of milliseconds") }
+            return .milliseconds(value)
+        }
+        processor.pollInterval = try milliseconds("WORKER_POLL_INTERVAL_MS") ?? processor.pollInterval
+        processor.heartbeatInterval = try milliseconds("WORKER_HEARTBEAT_INTERVAL_MS") ?? processor.heartbeatInterval
+        processor.deadAfter = try milliseconds("WORKER_DEAD_AFTER_MS") ?? processor.deadAfter
+        processor.maintenanceInterval = try milliseconds("WORKER_MAINTENANCE_INTERVAL_MS") ?? processor.maintenanceInterval
+        processor.shutdownTimeout = try milliseconds("WORKER_SHUTDOWN_TIMEOUT_MS") ?? processor.shutdownTimeout
+        retention = .seconds(3600 * (environment["JOB_RETENTION_HOURS"].flatMap(Int.init) ?? 24))
+        poolSize = queues.count + 4
+        processor.periodicJobs = [
+            PeriodicJob(name: "maintenance.prune-jobs", interval: .seconds(300), job: try NewJob(PruneJobsJob(retentionSeconds: Int(retention.seconds)))),
+        ]
+    }
+
+    /// `default=20,embedding=4` → `["default": 20, "embedding": 4]`.
+    static func parseQueues(_ text: String) throws -> [String: Int] {
+        var queues = [String: Int]()
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let concurrency = Int(parts[1]), concurrency > 0 else {
+                throw ConfigurationError("bad queue \"\(entry)\": expected name=concurrency, e.g. default=20")
+            }
+            queues[parts[0]] = concurrency
+        }
+        guard !queues.isEmpty else { throw ConfigurationError("no queues to work: set WORKER_QUEUES, e.g. default=20") }
+        return queues
+    }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
