@@ -38,6 +38,8 @@ public final class PostgresConnection: @unchecked Sendable {
             PQfinish(connection)
             throw PostgresError(kind: .connection, message: "cannot connect: \(message)")
         }
+        // Server NOTICEs (e.g. "already exists, skipping") are not errors: keep them off stderr.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
     }
 
