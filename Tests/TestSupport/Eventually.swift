@@ -2,6 +2,7 @@ import Foundation
 
 public struct TimedOut: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Polls `condition` every `interval` until it holds; throws `TimedOut` after `timeout`.

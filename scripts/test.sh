@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make test`: the same set-up as `make run` (packages, wheels, embedded PostgreSQL unless
+# DATABASE_URL is set, migrations, a release build), then the whole test suite against
+# that PostgreSQL. Each test creates its own database, so nothing is left behind.
+#
+# The suite is built and run in release mode: one build serves both the tests and the
+# executables (`.build/release/context0-admin` works afterwards, as the README promises).
+# The test that restarts PostgreSQL runs last, alone, and only against the embedded server.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$ROOT"
+
+scripts/setup.sh
+started_postgres=0
+cleanup() { if ((started_postgres)); then scripts/postgres.sh stop || true; fi; }
+trap cleanup EXIT
+
+embedded=0
+if [[ -z "${DATABASE_URL:-}" ]]; then
+    embedded=1
+    scripts/postgres.sh start
+    [[ -f .data/postgres.started ]] && started_postgres=1
+    DATABASE_URL="$(scripts/postgres.sh url)"
+fi
+export DATABASE_URL
+
+swift build -c release --build-tests
+CONTEXT0_BIN_DIR="$(swift build -c release --show-bin-path)"
+export CONTEXT0_BIN_DIR
+"$CONTEXT0_BIN_DIR/context0-admin" migrate
+
+swift test -c release --skip-build --skip ServerRestartTests
+if ((embedded)); then
+    CONTEXT0_POSTGRES_SCRIPT="$ROOT/scripts/postgres.sh" swift test -c release --skip-build --filter ServerRestartTests
+else
+    echo "test.sh: DATABASE_URL points at an external server: skipping ServerRestartTests (they restart PostgreSQL)" >&2
+fi
