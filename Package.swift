@@ -93,6 +93,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ResilienceTests",
+            dependencies: ["Jobs", "Postgres", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["Jobs", "Postgres", "TestSupport"],
             swiftSettings: swiftSettings

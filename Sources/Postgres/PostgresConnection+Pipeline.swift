@@ -48,8 +48,14 @@ extension PostgresConnection {
     }
 
     private func drainUntilSync(_ connection: OpaquePointer) throws {
-        while PQstatus(connection) == CONNECTION_OK {
-            guard let result = PQgetResult(connection) else { continue }
+        var emptyReads = 0
+        // Two NULLs in a row without the sync means the answer will never come.
+        while PQstatus(connection) == CONNECTION_OK, emptyReads < 2 {
+            guard let result = PQgetResult(connection) else {
+                emptyReads += 1
+                continue
+            }
+            emptyReads = 0
             let status = PQresultStatus(result)
             PQclear(result)
             if status == PGRES_PIPELINE_SYNC { return }

@@ -41,7 +41,9 @@ public final class JobProcessor: Service, Sendable {
     private let context: ProcessorContext
     private let databaseURL: String
     private let runners: [String: QueueRunner]
-    private let background = WakeSignal()
+    /// One stop signal per background loop: a `WakeSignal` wakes a single waiter.
+    private let heartbeatStop = WakeSignal()
+    private let maintenanceStop = WakeSignal()
 
     public init(
         queue: JobQueue, pool: PostgresPool, databaseURL: String, registry: JobRegistry,
@@ -72,8 +74,8 @@ public final class JobProcessor: Service, Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { try? await listener.run() }
             group.addTask { await self.context.completer.run(deadline: self.context.configuration.shutdownTimeout) }
-            group.addTask { await WorkerHeartbeat(context: self.context, runners: self.runners).run(until: self.background) }
-            group.addTask { await Maintenance(context: self.context).run(until: self.background) }
+            group.addTask { await WorkerHeartbeat(context: self.context, runners: self.runners).run(until: self.heartbeatStop) }
+            group.addTask { await Maintenance(context: self.context).run(until: self.maintenanceStop) }
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { queues in
                     for runner in runners.values { queues.addTask { await runner.run() } }
@@ -81,7 +83,8 @@ public final class JobProcessor: Service, Sendable {
             } onGracefulShutdown: { self.stop() }
             context.completer.stop()
             listener.stop()
-            background.signal()
+            heartbeatStop.signal()
+            maintenanceStop.signal()
         }
         try? await context.pool.withConnection { [context] in try context.queue.deregisterWorker(id: context.workerID, on: $0) }
         context.logger.info("worker stopped")
