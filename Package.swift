@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "context0-api", targets: ["API"]),
         .executable(name: "context0-worker", targets: ["Workers"]),
         .executable(name: "context0-admin", targets: ["Admin"]),
+        .executable(name: "context0-bench-queue", targets: ["QueueBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -69,6 +70,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "Admin",
+            dependencies: [
+                "Postgres",
+                "Jobs",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "QueueBenchmark",
             dependencies: [
                 "Postgres",
                 "Jobs",

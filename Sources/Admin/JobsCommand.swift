@@ -100,7 +100,7 @@ struct JobsCommand: ParsableCommand {
             let options = JobOptions(queue: queue, priority: priority, runAt: runAt, maxAttempts: maxAttempts, uniqueKey: uniqueKey)
             let connection = try database.connect()
             let result = try connection.transaction { try JobQueue().enqueue(NewJob(kind: kind, args: args, options: options), on: $0) }
-            if output.json { return try Output.json(["id": result.id, "inserted": result.inserted ? 1 : 0]) }
+            if output.json { return try Output.json(EnqueueReport(id: result.id, inserted: result.inserted)) }
             print(result.inserted ? "enqueued job \(result.id)" : "a live job with that unique key exists: \(result.id)")
         }
     }
@@ -118,8 +118,8 @@ struct JobsCommand: ParsableCommand {
 
         func run() throws {
             let retried = try JobQueue().retry(id: id, failedOfKind: failedKind, on: database.connect())
-            if output.json { return try Output.json(["retried": retried]) }
             if let id, retried.isEmpty { throw AdminError("job \(id) does not exist or is not failed or cancelled") }
+            if output.json { return try Output.json(["retried": retried]) }
             print("retried \(retried.count) job(s)")
         }
     }
@@ -131,13 +131,14 @@ struct JobsCommand: ParsableCommand {
         @Argument(help: "The job id.") var id: Int
 
         func run() throws {
-            guard let state = try JobQueue().cancel(id: id, on: database.connect()) else { throw AdminError("no job \(id)") }
-            if output.json { return try Output.json(["id": String(id), "state": state.rawValue]) }
-            switch state {
-            case .cancelled: print("job \(id) cancelled")
-            case .running: print("job \(id) is running: its worker was asked to stop it")
-            default: print("job \(id) is already \(state.rawValue)")
+            guard let outcome = try JobQueue().cancel(id: id, on: database.connect()) else { throw AdminError("no job \(id)") }
+            let (state, message): (JobState, String) = switch outcome {
+            case .cancelled: (.cancelled, "job \(id) cancelled")
+            case .stopping: (.running, "job \(id) is running: its worker was asked to stop it")
+            case .alreadyFinished(let state): (state, "job \(id) is already \(state.rawValue): nothing to cancel")
             }
+            if output.json { return try Output.json(CancelReport(id: id, state: state, changed: outcome != .alreadyFinished(state))) }
+            print(message)
         }
     }
 
@@ -159,3 +160,16 @@ struct JobsCommand: ParsableCommand {
 }
 
 extension JobState: ExpressibleByArgument {}
+
+/// `jobs enqueue --json`.
+struct EnqueueReport: Encodable {
+    let id: Int
+    let inserted: Bool
+}
+
+/// `jobs cancel --json`.
+struct CancelReport: Encodable {
+    let id: Int
+    let state: JobState
+    let changed: Bool
+}

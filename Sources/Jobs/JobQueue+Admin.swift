@@ -16,6 +16,16 @@ public struct JobFilter: Sendable {
     }
 }
 
+/// What a cancel request did.
+public enum CancelOutcome: Sendable, Equatable {
+    /// The job was waiting and is now cancelled.
+    case cancelled
+    /// The job is running; its worker was asked to stop it.
+    case stopping
+    /// The job had already ended in this state; nothing changed.
+    case alreadyFinished(JobState)
+}
+
 extension JobQueue {
     /// Jobs matching `filter`, newest first.
     public func list(_ filter: JobFilter, on connection: PostgresConnection) throws -> [JobRecord] {
@@ -37,9 +47,12 @@ extension JobQueue {
     }
 
     /// Cancels a job: an available one at once, a running one by asking its worker (it ends
-    /// cancelled when the worker stops it, or when it is rescued). Returns the job's state
-    /// after the request, or nil if there is no such job.
-    public func cancel(id: Int, on connection: PostgresConnection) throws -> JobState? {
+    /// cancelled when the worker stops it, or when it is rescued). Nil if there is no such job.
+    public func cancel(id: Int, on connection: PostgresConnection) throws -> CancelOutcome? {
+        try connection.transaction { connection in try requestCancel(id: id, on: connection) }
+    }
+
+    private func requestCancel(id: Int, on connection: PostgresConnection) throws -> CancelOutcome? {
         let result = try connection.query("""
             UPDATE jobs SET
                 state = CASE WHEN state = 'available' THEN 'cancelled'::job_state ELSE state END,
@@ -49,13 +62,11 @@ extension JobQueue {
             RETURNING state
             """)
         if let row = result.first {
-            let state: JobState = try row.decode("state")
-            if state == .running {
-                try connection.query("SELECT pg_notify(\(Self.controlChannel), \("cancel:\(id)"))")
-            }
-            return state
+            guard try row.decode("state", as: JobState.self) == .running else { return .cancelled }
+            try connection.query("SELECT pg_notify(\(Self.controlChannel), \("cancel:\(id)"))")
+            return .stopping
         }
-        return try find(id: id, on: connection)?.state
+        return try find(id: id, on: connection).map { .alreadyFinished($0.state) }
     }
 
     /// Makes failed or cancelled jobs available again now, with one more attempt allowed:

@@ -19,6 +19,8 @@ extension JobQueue {
     /// Enqueues the periodic jobs whose tick has come. Exactly once per tick: each job's
     /// row is moved to its next tick with a compare-and-set, and only the process whose
     /// update won enqueues, in the same transaction. Returns the names enqueued.
+    ///
+    /// A shortened interval takes effect after the tick already scheduled.
     @discardableResult
     public func enqueueDuePeriodicJobs(_ periodic: [PeriodicJob], on connection: PostgresConnection) throws -> [String] {
         var enqueued = [String]()
@@ -27,14 +29,13 @@ extension JobQueue {
             try connection.query("""
                 INSERT INTO periodic_jobs (name, next_run_at) VALUES (\(entry.name), now()) ON CONFLICT (name) DO NOTHING
                 """)
-            // A next_run_at more than one interval ahead means the interval was shortened.
             let won = try connection.query("""
                 UPDATE periodic_jobs
-                SET next_run_at = to_timestamp((floor(extract(epoch FROM now()) / \(seconds)) + 1) * \(seconds)),
+                SET next_run_at = to_timestamp((floor(extract(epoch FROM statement_timestamp()) / \(seconds)) + 1) * \(seconds)),
                     last_enqueued_at = now()
                 WHERE name = \(entry.name)
-                  AND (next_run_at <= now() OR next_run_at > now() + \(seconds) * interval '1 second')
-                RETURNING (floor(extract(epoch FROM now()) / \(seconds)) * \(seconds))::float8 AS tick
+                  AND next_run_at <= statement_timestamp()
+                RETURNING (floor(extract(epoch FROM statement_timestamp()) / \(seconds)) * \(seconds))::float8 AS tick
                 """)
             guard let tick = try won.first?.decode("tick", as: Double.self) else { continue }
             var job = entry.job

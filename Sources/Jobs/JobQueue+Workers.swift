@@ -1,6 +1,13 @@
 import Foundation
 import Postgres
 
+/// Whether a worker still owns a job it runs.
+public enum JobOwnership: Sendable, Equatable {
+    case owned
+    case cancelRequested
+    case lost
+}
+
 /// What a worker learns from its heartbeat.
 public struct HeartbeatReply: Sendable, Equatable {
     /// False when the worker's registration was gone (it was presumed dead); the heartbeat
@@ -8,6 +15,8 @@ public struct HeartbeatReply: Sendable, Equatable {
     public var wasRegistered: Bool
     /// Jobs of this worker whose cancellation was requested.
     public var cancelRequested: [Int]
+    /// Jobs the worker said it runs that are no longer its own (rescued, finished).
+    public var lost: [Int]
 }
 
 extension JobQueue {
@@ -39,8 +48,10 @@ extension JobQueue {
         if !wasRegistered {
             try registerWorker(id: workerID, queues: queues, on: connection)
         }
-        let cancel = try results[1].rows.filter { try $0.decode("cancel", as: Bool.self) }.map { try $0.decode("id", as: Int.self) }
-        return HeartbeatReply(wasRegistered: wasRegistered, cancelRequested: cancel)
+        let rows = results[1].rows
+        let cancel = try rows.filter { try $0.decode("cancel", as: Bool.self) }.map { try $0.decode("id", as: Int.self) }
+        let owned = Set(try rows.map { try $0.decode("id", as: Int.self) })
+        return HeartbeatReply(wasRegistered: wasRegistered, cancelRequested: cancel, lost: runningJobs.filter { !owned.contains($0) })
     }
 
     /// Removes a worker that is shutting down (its jobs were finished or released).
@@ -86,12 +97,16 @@ extension JobQueue {
         return try rescued.rows.map { try $0.decode("id") }
     }
 
-    /// Records that the owner of a running job still has it; false if it lost the job
-    /// (rescued, cancelled or finished elsewhere), and should stop.
-    public func heartbeat(job: ClaimedJob, on connection: PostgresConnection) throws -> Bool {
-        try connection.query("""
+    /// Records that the owner of a running job still has it, and tells it whether it should
+    /// go on, stop because cancellation was requested, or stop because it lost the job
+    /// (rescued and claimed again, or finished elsewhere).
+    public func heartbeat(job: ClaimedJob, on connection: PostgresConnection) throws -> JobOwnership {
+        let row = try connection.query("""
             UPDATE jobs SET heartbeat_at = now()
-            WHERE id = \(job.id) AND attempt = \(job.attempt) AND state = 'running' AND cancel_requested_at IS NULL
-            """).affectedRows == 1
+            WHERE id = \(job.id) AND attempt = \(job.attempt) AND state = 'running'
+            RETURNING cancel_requested_at IS NOT NULL AS cancel
+            """).first
+        guard let row else { return .lost }
+        return try row.decode("cancel", as: Bool.self) ? .cancelRequested : .owned
     }
 }

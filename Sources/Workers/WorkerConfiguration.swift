@@ -30,7 +30,11 @@ struct WorkerConfiguration: Sendable {
         processor.deadAfter = try milliseconds("WORKER_DEAD_AFTER_MS") ?? processor.deadAfter
         processor.maintenanceInterval = try milliseconds("WORKER_MAINTENANCE_INTERVAL_MS") ?? processor.maintenanceInterval
         processor.shutdownTimeout = try milliseconds("WORKER_SHUTDOWN_TIMEOUT_MS") ?? processor.shutdownTimeout
-        retention = .seconds(3600 * (environment["JOB_RETENTION_HOURS"].flatMap(Int.init) ?? 24))
+        let retentionHours = environment["JOB_RETENTION_HOURS"] ?? "24"
+        guard let hours = Int(retentionHours), hours >= 1 else {
+            throw ConfigurationError("JOB_RETENTION_HOURS must be a whole number of hours, at least 1")
+        }
+        retention = .seconds(3600 * hours)
         poolSize = queues.count + 4
         processor.periodicJobs = [
             PeriodicJob(name: "maintenance.prune-jobs", interval: .seconds(300), job: try NewJob(PruneJobsJob(retentionSeconds: Int(retention.seconds)))),

@@ -14,7 +14,7 @@ final class JobCompleter: Sendable {
     private let pending = Mutex<[JobResult]>([])
     private let wake = WakeSignal()
     private let stopping = Atomic<Bool>(false)
-    /// Lets the claim loop know a slot is free once its result is safely written.
+    /// Wakes the claim loops after a write (a write may have made a queue's jobs due).
     private let onWritten: @Sendable () -> Void
 
     init(queue: JobQueue, pool: PostgresPool, logger: Logger, onWritten: @escaping @Sendable () -> Void) {

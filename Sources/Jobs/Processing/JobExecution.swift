@@ -16,9 +16,12 @@ struct JobExecution: Sendable {
             job: job,
             logger: context.logger.with(["job_id": "\(job.id)", "job_kind": "\(job.kind)", "attempt": "\(job.attempt)"]),
             heartbeat: { [context] in
-                let owned = try await context.pool.withConnection { try context.queue.heartbeat(job: job, on: $0) }
-                if !owned { run.stop(.lost) }
-                return owned
+                switch try await context.pool.withConnection({ try context.queue.heartbeat(job: job, on: $0) }) {
+                case .owned: return true
+                case .cancelRequested: run.stop(.outcome(.cancelled(reason: "cancellation was requested")))
+                case .lost: run.stop(.lost)
+                }
+                return false
             })
         run.start(timeout: timeout) {
             do {

@@ -35,9 +35,11 @@ public final class WakeSignal: Sendable {
                 try? await Task.sleep(for: timeout)
                 return false
             }
-            let first = await group.next() ?? false
+            var signalled = await group.next() ?? false
             group.cancelAll()
-            return first
+            // A signal that landed while the timeout won still counts.
+            for await result in group where result { signalled = true }
+            return signalled
         }
     }
 

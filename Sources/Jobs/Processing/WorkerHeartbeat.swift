@@ -26,6 +26,10 @@ struct WorkerHeartbeat: Sendable {
             for id in reply.cancelRequested {
                 context.running.stop(id: id, .outcome(.cancelled(reason: "cancellation was requested")))
             }
+            // Jobs that finished meanwhile are no longer in `running`; stopping them is a no-op.
+            for id in reply.lost {
+                context.running.stop(id: id, .lost)
+            }
         } catch {
             context.logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
         }

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Jobs
+import Postgres
+
+/// `context0-bench-queue`: our half of `make bench-queue`, measured the way
+/// `bench/queue/peers.py` measures PgQueuer and Procrastinate.
+///
+/// - burn-down: N no-op jobs enqueued in bulk into a paused queue; P `context0-worker`
+///   processes started and registered; the clock runs from resuming the queue until
+///   every job is completed. jobs_per_s = N / elapsed.
+/// - latency: with the workers idle, K jobs enqueued one at a time, 20 ms apart;
+///   pickup latency = the job's `attempted_at - created_at`, both from the database clock.
+@main
+struct QueueBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "context0-bench-queue")
+
+    @Option(help: "Server URL; the benchmark creates and drops database bench_context0 there.") var databaseURL: String
+    @Option(help: "Jobs to burn down.") var jobs = 100_000
+    @Option(help: "Worker processes.") var workers = 2
+    @Option(help: "Concurrency per worker process.") var concurrency = 200
+    @Option(help: "Jobs for the idle pickup-latency measurement.") var latencySamples = 200
+    @Option(help: "Folder holding context0-worker (default: next to this program).") var binDirectory: String?
+
+    func run() async throws {
+        let database = try BenchmarkDatabase(serverURL: databaseURL, name: "bench_context0")
+        defer { try? database.drop() }
+        let connection = try PostgresConnection(url: database.url)
+        let queue = JobQueue()
+
+        try connection.transaction { try queue.setPaused(true, queue: "default", on: $0) }
+        let enqueueStart = ContinuousClock.now
+        for start in stride(from: 0, to: jobs, by: 10_000) {
+            let batch = (start..<min(start + 10_000, jobs)).map { _ in NewJob(kind: "diagnostic.noop") }
+            try connection.transaction { _ = try queue.enqueue(batch, on: $0) }
+        }
+        let enqueueSeconds = (ContinuousClock.now - enqueueStart).seconds
+        // As the peers' harness does: plan the burn-down on statistics that match the backlog.
+        try connection.query("ANALYZE jobs")
+        log("PHASE enqueue jobs=\(jobs) seconds=\(String(format: "%.2f", enqueueSeconds))")
+
+        let processes = try startWorkers(url: database.url)
+        defer { processes.forEach { $0.terminate() } }
+        try await waitUntil("workers registered") { try count("SELECT count(*) FROM workers", connection) >= workers }
+
+        let burnStart = ContinuousClock.now
+        try connection.transaction { try queue.setPaused(false, queue: "default", on: $0) }
+        try await waitUntil("all jobs completed", poll: .milliseconds(20)) {
+            try count("SELECT count(*) FROM jobs WHERE state = 'completed' AND kind = 'diagnostic.noop'", connection) >= jobs
+        }
+        let burnSeconds = (ContinuousClock.now - burnStart).seconds
+        let perSecond = Double(jobs) / burnSeconds
+        log("PHASE burn-down jobs=\(jobs) seconds=\(String(format: "%.2f", burnSeconds))")
+
+        let latencies = try await measureLatency(queue: queue, connection: connection)
+        print(String(format: "RESULT bench=queue system=context0 jobs=%d jobs_per_s=%.1f p50_ms=%.2f p99_ms=%.2f",
+                     jobs, perSecond, percentile(latencies, 0.50), percentile(latencies, 0.99)))
+    }
+
+    private func measureLatency(queue: JobQueue, connection: PostgresConnection) async throws -> [Double] {
+        try connection.query("DELETE FROM jobs")
+        try await Task.sleep(for: .seconds(1))
+        var ids = [Int]()
+        for _ in 0..<latencySamples {
+            ids.append(try connection.transaction { try queue.enqueue(NewJob(kind: "diagnostic.noop", options: JobOptions(queue: "default")), on: $0) }.id)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await waitUntil("latency jobs completed") {
+            try count("SELECT count(*) FROM jobs WHERE state = 'completed'", connection) >= latencySamples
+        }
+        return try connection.query("""
+            SELECT (extract(epoch FROM attempted_at - created_at) * 1000)::float8 AS ms FROM jobs WHERE id = ANY(\(ids))
+            """).rows.map { try $0.decode("ms", as: Double.self) }
+    }
+
+    private func startWorkers(url: String) throws -> [Process] {
+        let folder = binDirectory.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        return try (0..<workers).map { _ in
+            let process = Process()
+            process.executableURL = folder.appendingPathComponent("context0-worker")
+            process.environment = ProcessInfo.processInfo.environment.merging([
+                "DATABASE_URL": url, "WORKER_QUEUES": "default=\(concurrency)", "LOG_LEVEL": "warning",
+            ]) { $1 }
+            try process.run()
+            return process
+        }
+    }
+
+    private func count(_ sql: String, _ connection: PostgresConnection) throws -> Int {
+        try connection.query(PostgresQuery(unsafeSQL: sql)).first!.decode(at: 0)
+    }
+
+    private func waitUntil(_ what: String, poll: Duration = .milliseconds(50), timeout: Duration = .seconds(900), _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try !condition() {
+            guard ContinuousClock.now < deadline else { throw ValidationError("timed out waiting for \(what)") }
+            try await Task.sleep(for: poll)
+        }
+    }
+
+    private func percentile(_ values: [Double], _ fraction: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[min(max(rank, 0), sorted.count - 1)]
+    }
+
+    private func log(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// A database created for one run, migrated, dropped at the end.
+struct BenchmarkDatabase {
+    let serverURL: String
+    let name: String
+    let url: String
+
+    init(serverURL: String, name: String) throws {
+        self.serverURL = serverURL
+        self.name = name
+        var components = URLComponents(string: serverURL)!
+        components.path = "/" + name
+        url = components.string!
+        let admin = try PostgresConnection(url: serverURL)
+        let quoted = PostgresConnection.quoteIdentifier(name)
+        try admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)"))
+        try admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoted)"))
+        guard let folder = Migrator.locateDirectory(environment: ProcessInfo.processInfo.environment) else {
+            throw ValidationError("no sql/ folder found: run from the project folder or set MIGRATIONS_DIR")
+        }
+        try Migrator(directory: folder).migrate(PostgresConnection(url: url))
+    }
+
+    func drop() throws {
+        try PostgresConnection(url: serverURL).query(
+            PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(name)) WITH (FORCE)"))
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Jobs
+import Postgres
+import TestSupport
+
+/// Settings that make a worker react in fractions of a second, so tests about heartbeats,
+/// rescue and polling finish quickly. Tests override single entries.
+let fastWorkerSettings = [
+    "WORKER_QUEUES": "default=4",
+    "WORKER_POLL_INTERVAL_MS": "200",
+    "WORKER_HEARTBEAT_INTERVAL_MS": "200",
+    "WORKER_DEAD_AFTER_MS": "1500",
+    "WORKER_MAINTENANCE_INTERVAL_MS": "200",
+    "LOG_LEVEL": "notice",
+]
+
+/// A child process died when it should run; the description says how.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension ChildProcess {
+    /// Kills the process at once if it still runs: every test's last word to its children.
+    func stopNow() {
+        if process.isRunning { signal(SIGKILL) }
+    }
+
+    /// Throws with the child's standard error if it has exited (e.g. it could not start).
+    func requireRunning() throws {
+        guard process.isRunning else {
+            throw TestFailure(description: "\(process.executableURL?.lastPathComponent ?? "child") exited with \(process.terminationStatus): \(errorOutput)")
+        }
+    }
+
+    /// Starts `context0-worker` on `database` with the fast settings (`settings` win) and
+    /// waits until it has registered and a LISTEN connection is up (its own, unless a killed
+    /// worker's lingers), so NOTIFYs reach it.
+    static func worker(_ database: TestDatabase, pool: PostgresPool, _ settings: [String: String] = [:]) async throws -> ChildProcess {
+        let environment = fastWorkerSettings.merging(settings) { $1 }.merging(["DATABASE_URL": database.url]) { $1 }
+        let worker = try ChildProcess("context0-worker", environment: environment)
+        do {
+            try await eventually("worker \(worker.pid) to register and listen", timeout: .seconds(15)) {
+                try worker.requireRunning()
+                guard try await pool.workerIsRegistered(pid: worker.pid) else { return false }
+                return try await pool.listenerCount() > 0
+            }
+        } catch {
+            worker.stopNow()
+            throw error
+        }
+        return worker
+    }
+
+    /// Runs `context0-admin` against `database` to completion.
+    static func admin(_ database: TestDatabase, _ arguments: String...) async throws -> (status: Int32, output: String, error: String) {
+        try await run("context0-admin", arguments + ["--database-url", database.url])
+    }
+}
+
+extension PostgresPool {
+    /// Enqueues one job through the queue's own API and returns its id.
+    func enqueue(_ kind: String, args: String = "{}", options: JobOptions = JobOptions()) async throws -> Int {
+        try await JobQueue().enqueue(NewJob(kind: kind, args: args, options: options), pool: self).id
+    }
+
+    /// The job as stored now.
+    func job(_ id: Int) async throws -> JobRecord {
+        try await withConnection { connection in
+            guard let job = try JobQueue().find(id: id, on: connection) else {
+                throw PostgresError(kind: .decoding, message: "no job \(id)")
+            }
+            return job
+        }
+    }
+
+    /// Waits until job `id` satisfies `condition` and returns it as it was then.
+    @discardableResult
+    func waitForJob(
+        _ id: Int, _ what: String, timeout: Duration = .seconds(15), until condition: (JobRecord) -> Bool
+    ) async throws -> JobRecord {
+        var latest: JobRecord?
+        do {
+            try await eventually("job \(id) \(what)", timeout: timeout) {
+                latest = try await job(id)
+                return condition(latest!)
+            }
+        } catch let error as TimedOut {
+            throw TimedOut(description: "\(error.description); last seen: \(latest.map { "\($0.state), attempt \($0.attempt), errors \($0.errors.map(\.error))" } ?? "never")")
+        }
+        return latest!
+    }
+
+    /// Makes a job that waits for its retry backoff due now and wakes its queue's workers.
+    func makeDueNow(_ id: Int) async throws {
+        _ = try await withConnection { connection in
+            let moved = try connection.query("""
+                UPDATE jobs SET run_at = now() WHERE id = \(id) AND state = 'available' AND run_at > now() RETURNING queue
+                """)
+            if let queue = try moved.first?.decode("queue", as: String.self) {
+                try connection.query("SELECT pg_notify(\(JobQueue.wakeupChannel), \(queue))")
+            }
+        }
+    }
+
+    func workerIsRegistered(pid: Int32) async throws -> Bool {
+        try await query("SELECT count(*) AS n FROM workers WHERE pid = \(Int(pid))").first!.decode("n", as: Int.self) > 0
+    }
+
+    /// The pid a worker registered with, nil if it has no row (any more).
+    func workerPID(id: UUID) async throws -> Int? {
+        try await query("SELECT pid FROM workers WHERE id = \(id)").first?.decode("pid", as: Int.self)
+    }
+
+    /// How many worker LISTEN connections this database has.
+    func listenerCount() async throws -> Int {
+        try await query("""
+            SELECT count(*) AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND application_name = 'context0-listener'
+            """).first!.decode("n", as: Int.self)
+    }
+}
+
+/// Runs `body` with an empty database (no migrations) and drops it afterwards.
+func withEmptyDatabase(_ body: (TestDatabase) async throws -> Void) async throws {
+    let database = try TestDatabase.createEmpty()
+    do {
+        try await body(database)
+        try database.drop()
+    } catch {
+        try? database.drop()
+        throw error
+    }
+}
+
+/// The migration files of the checkout, by name, in order.
+func migrationNames() throws -> [String] {
+    try Migrator(directory: ProjectPaths.root.appendingPathComponent("sql")).migrations.map(\.name)
+}
+
+/// Parses a CLI's JSON output.
+func parseJSON(_ text: String) throws -> Any {
+    try JSONSerialization.jsonObject(with: Data(text.utf8))
+}
