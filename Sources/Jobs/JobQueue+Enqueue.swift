@@ -22,7 +22,7 @@ extension JobQueue {
     }
 
     /// Enqueues many jobs with one INSERT in the caller's transaction and wakes idle
-    /// workers of their queues once. Returns the ids of the jobs inserted (jobs whose unique
+    /// workers of their queues once (or, with a `wakeupThrottle`, at most once per window). Returns the ids of the jobs inserted (jobs whose unique
     /// key is taken by a live job are skipped).
     @discardableResult
     public func enqueue(_ jobs: [NewJob], on connection: PostgresConnection) throws -> [Int] {
@@ -41,7 +41,7 @@ extension JobQueue {
             """)
         let rows = inserted.rows
         let dueQueues = Set(try rows.filter { try $0.decode("due", as: Bool.self) }.map { try $0.decode("queue", as: String.self) })
-        for queue in dueQueues.sorted() {
+        for queue in dueQueues.sorted() where wakeupThrottle?.admit(queue) ?? true {
             try connection.query("SELECT pg_notify(\(Self.wakeupChannel), \(queue))")
         }
         return try rows.map { try $0.decode("id") }

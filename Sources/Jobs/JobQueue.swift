@@ -33,9 +33,12 @@ public struct JobQueue: Sendable {
     static let maxErrorLength = 4000
 
     public let configuration: Configuration
+    /// Limits wake-ups under heavy enqueue; nil sends one with every enqueue.
+    public let wakeupThrottle: WakeupThrottle?
 
-    public init(configuration: Configuration = Configuration()) {
+    public init(configuration: Configuration = Configuration(), wakeupThrottle: WakeupThrottle? = nil) {
         self.configuration = configuration
+        self.wakeupThrottle = wakeupThrottle
     }
 }
 

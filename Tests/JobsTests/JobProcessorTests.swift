@@ -1,0 +1,95 @@
+import Foundation
+import Jobs
+import Logging
+import Postgres
+import TestSupport
+import Testing
+
+struct QuickJob: JobArguments {
+    static let kind = "test.quick"
+}
+
+struct SlowJob: JobArguments {
+    static let kind = "test.slow"
+    static var defaults: JobOptions { JobOptions(maxAttempts: 1, timeout: .seconds(1)) }
+}
+
+/// A `JobProcessor` running inside the test process, against a real database.
+@Suite struct JobProcessorTests {
+    func registry() -> JobRegistry {
+        var registry = JobRegistry()
+        registry.register(QuickJob.self) { _, _ in .completed }
+        registry.register(SlowJob.self) { _, _ in
+            try await Task.sleep(for: .seconds(30))
+            return .completed
+        }
+        return registry
+    }
+
+    func withProcessor(
+        _ database: TestDatabase, _ pool: PostgresPool, queue: JobQueue = JobQueue(),
+        _ body: () async throws -> Void
+    ) async throws {
+        var configuration = JobProcessorConfiguration(queues: ["default": 10])
+        configuration.pollInterval = .seconds(60)
+        let processor = JobProcessor(
+            queue: queue, pool: pool, databaseURL: database.url, registry: registry(),
+            configuration: configuration, logger: Logger(label: "test"))
+        let running = Task { try await processor.run() }
+        do {
+            try await eventually("the processor to listen") {
+                try await pool.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'context0-listener' AND datname = \(database.name)")
+                    .first!.decode("n", as: Int.self) > 0
+            }
+            try await body()
+        } catch {
+            processor.stop()
+            _ = try? await running.value
+            throw error
+        }
+        processor.stop()
+        try await running.value
+    }
+
+    @Test func throttledWakeUpsStillWakeIdleWorkersPromptly() async throws {
+        try await TestDatabase.with(poolSize: 12) { database, pool in
+            let throttle = WakeupThrottle(window: .milliseconds(50), pool: pool, logger: Logger(label: "test"))
+            let throttled = JobQueue(wakeupThrottle: throttle)
+            let flusher = Task { try await throttle.run() }
+            defer { flusher.cancel() }
+            let listener = try PostgresConnection(url: database.url)
+            try listener.listen(JobQueue.wakeupChannel)
+            try await withProcessor(database, pool) {
+                let ids = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<40 {
+                        group.addTask { try await throttled.enqueue(NewJob(QuickJob()), pool: pool).id }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                // The poll interval is a minute: only wake-ups can get these done.
+                try await eventually("every job to complete", timeout: .seconds(10)) {
+                    try await pool.query("SELECT count(*) AS n FROM jobs WHERE state = 'completed' AND id = ANY(\(ids))")
+                        .first!.decode("n", as: Int.self) == ids.count
+                }
+            }
+            var notifications = 0
+            while case let batch = try listener.waitForNotifications(timeout: .milliseconds(100)), !batch.isEmpty {
+                notifications += batch.filter { $0.payload == "default" }.count
+            }
+            #expect(notifications < 40, "the throttle should have merged wake-ups, got \(notifications)")
+        }
+    }
+
+    @Test func anAttemptThatOutlivesItsTimeoutFails() async throws {
+        try await TestDatabase.with { database, pool in
+            try await withProcessor(database, pool) {
+                let id = try await JobQueue().enqueue(NewJob(SlowJob()), pool: pool).id
+                try await eventually("the job to fail", timeout: .seconds(15)) {
+                    try await pool.withConnection { try JobQueue().find(id: id, on: $0) }?.state == .failed
+                }
+                let record = try await pool.withConnection { try JobQueue().find(id: id, on: $0) }!
+                #expect(record.errors.first?.error.contains("timed out") == true)
+            }
+        }
+    }
+}
