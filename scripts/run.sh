@@ -6,9 +6,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 
+source scripts/lib.sh
 scripts/setup.sh
 pids=()
-started_postgres=0
 stop_all() {
     trap - INT TERM EXIT
     if ((${#pids[@]})); then
@@ -16,16 +16,11 @@ stop_all() {
         kill -TERM "${pids[@]}" 2>/dev/null || true
         wait "${pids[@]}" 2>/dev/null || true
     fi
-    if ((started_postgres)); then scripts/postgres.sh stop || true; fi
+    release_database
 }
 trap stop_all INT TERM EXIT
 
-if [[ -z "${DATABASE_URL:-}" ]]; then
-    scripts/postgres.sh start
-    [[ -f .data/postgres.started ]] && started_postgres=1
-    DATABASE_URL="$(scripts/postgres.sh url)"
-fi
-export DATABASE_URL
+ensure_database
 
 swift build -c release
 BIN="$(swift build -c release --show-bin-path)"
@@ -41,7 +36,7 @@ done
 
 echo
 echo "Context0 is running at http://$HOST:$PORT/api/v1 (try: curl http://$HOST:$PORT/api/v1/ping)"
-if "$BIN/context0-admin" token --help >/dev/null 2>&1; then
+if "$BIN/context0-admin" --help | grep -qE '^ +token '; then
     echo "Development token: $("$BIN/context0-admin" token --user dev --ttl 24h)"
 fi
 echo "Admin CLI: $BIN/context0-admin jobs stats | workers | queues. Press Ctrl-C to stop."

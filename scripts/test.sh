@@ -10,19 +10,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 
+source scripts/lib.sh
 scripts/setup.sh
-started_postgres=0
-cleanup() { if ((started_postgres)); then scripts/postgres.sh stop || true; fi; }
-trap cleanup EXIT
-
-embedded=0
-if [[ -z "${DATABASE_URL:-}" ]]; then
-    embedded=1
-    scripts/postgres.sh start
-    [[ -f .data/postgres.started ]] && started_postgres=1
-    DATABASE_URL="$(scripts/postgres.sh url)"
-fi
-export DATABASE_URL
+embedded=1
+[[ -n "${DATABASE_URL:-}" ]] && embedded=0
+trap release_database EXIT
+ensure_database
 
 swift build -c release --build-tests
 CONTEXT0_BIN_DIR="$(swift build -c release --show-bin-path)"

@@ -13,20 +13,16 @@ WORKERS="${WORKERS:-2}"
 SAMPLES="${LATENCY_SAMPLES:-200}"
 CONCURRENCY="${CONCURRENCY:-200}"
 
+source scripts/lib.sh
 scripts/setup.sh requirements/bench-queue.txt
-started=0
-cleanup() { if ((started)); then scripts/postgres.sh stop >/dev/null || true; fi; }
-trap cleanup EXIT
-if [[ -z "${DATABASE_URL:-}" ]]; then
-    scripts/postgres.sh start >&2
-    [[ -f .data/postgres.started ]] && started=1
-fi
-URL="$(scripts/postgres.sh url)"
+trap release_database EXIT
+ensure_database
+URL="$DATABASE_URL"
 
 swift build -c release >&2
 BIN="$(swift build -c release --show-bin-path)"
 out="$(mktemp)"
-trap 'rm -f "$out"; cleanup' EXIT
+trap 'rm -f "$out"; release_database' EXIT
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" >&2
 "$BIN/context0-bench-queue" --database-url "$URL" --jobs "$JOBS" --workers "$WORKERS" \

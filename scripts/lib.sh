@@ -1,0 +1,25 @@
+# Shared by run.sh, test.sh and the benchmark scripts: source it, don't run it.
+
+# Starts the embedded PostgreSQL unless DATABASE_URL is set, exports DATABASE_URL, and sets
+# STARTED_POSTGRES=1 only if this call started the server (so only then stop it again).
+ensure_database() {
+    STARTED_POSTGRES=0
+    if [[ -n "${DATABASE_URL:-}" ]]; then
+        export DATABASE_URL
+        return
+    fi
+    local out
+    out="$("$ROOT/scripts/postgres.sh" start 2>&1)" || { echo "$out" >&2; return 1; }
+    echo "$out" >&2
+    [[ "$out" == *"started PostgreSQL"* ]] && STARTED_POSTGRES=1
+    DATABASE_URL="$("$ROOT/scripts/postgres.sh" url)"
+    export DATABASE_URL
+}
+
+# Stops the embedded PostgreSQL if ensure_database started it.
+release_database() {
+    if [[ "${STARTED_POSTGRES:-0}" == 1 ]]; then
+        "$ROOT/scripts/postgres.sh" stop || true
+        STARTED_POSTGRES=0
+    fi
+}
