@@ -19,7 +19,8 @@ ensure_database() {
 # Stops the embedded PostgreSQL if ensure_database started it.
 release_database() {
     if [[ "${STARTED_POSTGRES:-0}" == 1 ]]; then
-        "$ROOT/scripts/postgres.sh" stop || true
+        # DATABASE_URL now names the embedded server; the script must not take it for an external one.
+        env -u DATABASE_URL "$ROOT/scripts/postgres.sh" stop || true
         STARTED_POSTGRES=0
     fi
 }

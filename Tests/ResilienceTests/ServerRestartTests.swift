@@ -28,7 +28,9 @@ import Testing
         try await eventually("the API to answer") { await ping(port) == "ok" }
 
         let before = try enqueue(30, milliseconds: 300, queue: queue, url: database.url)
+        let startedAt = try postmasterStart(database.url)
         try await restartPostgres(script)
+        #expect(try postmasterStart(database.url) != startedAt, "PostgreSQL did not restart")
         // A fresh connection works as soon as the server is back.
         let after = try enqueue(30, milliseconds: 10, queue: queue, url: database.url)
 
@@ -56,11 +58,18 @@ import Testing
         return try connection.transaction { try queue.enqueue(jobs, on: $0) }
     }
 
+    private func postmasterStart(_ url: String) throws -> Date {
+        try PostgresConnection(url: url).query("SELECT pg_postmaster_start_time() AS started").first!.decode("started")
+    }
+
     private func restartPostgres(_ script: String) async throws {
         for command in ["stop", "start"] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: script)
             process.arguments = [command]
+            // make test exports DATABASE_URL for the embedded server; the script must not
+            // mistake it for an external one.
+            process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "DATABASE_URL" }
             try process.run()
             process.waitUntilExit()
             #expect(process.terminationStatus == 0, "postgres.sh \(command) failed")
