@@ -24,3 +24,14 @@ release_database() {
         STARTED_POSTGRES=0
     fi
 }
+
+# JWT_SECRET for development: generated once per data folder into .data/jwt-secret, which
+# the API and `context0-admin token` read when JWT_SECRET is unset.
+ensure_jwt_secret() {
+    [[ -n "${JWT_SECRET:-}" ]] && return
+    local file="$ROOT/.data/jwt-secret"
+    if [[ ! -s "$file" ]]; then
+        mkdir -p "$ROOT/.data"
+        (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$file")
+    fi
+}

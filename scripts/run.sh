@@ -21,6 +21,7 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 ensure_database
+ensure_jwt_secret
 
 swift build -c release
 BIN="$(swift build -c release --show-bin-path)"

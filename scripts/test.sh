@@ -16,6 +16,7 @@ embedded=1
 [[ -n "${DATABASE_URL:-}" ]] && embedded=0
 trap release_database EXIT
 ensure_database
+ensure_jwt_secret
 
 swift build -c release --build-tests
 CONTEXT0_BIN_DIR="$(swift build -c release --show-bin-path)"

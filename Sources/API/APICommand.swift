@@ -1,3 +1,4 @@
+import Embedding
 import Foundation
 import Hummingbird
 import Logging
@@ -14,13 +15,15 @@ struct APICommand {
         }
         let logger = Logger(label: "context0.api")
         let configuration: APIConfiguration
+        let embedder: any Embedder
         do {
             configuration = try APIConfiguration(environment: environment)
+            embedder = try EmbedderFactory.makeEmbedder(configuration.embedding)
         } catch {
             logger.critical("cannot start: \(error)")
             exit(1)
         }
-        let application = buildApplication(configuration: configuration, logger: logger)
+        let application = buildApplication(configuration: configuration, embedder: embedder, logger: logger)
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 }

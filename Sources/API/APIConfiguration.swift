@@ -1,4 +1,7 @@
+import Auth
+import Embedding
 import Foundation
+import Core
 import Postgres
 
 /// Everything the API process is configured with, read from the environment here and
@@ -8,6 +11,8 @@ struct APIConfiguration: Sendable {
     var port: Int
     var databaseURL: String
     var databasePoolSize: Int
+    var jwtSecret: String
+    var embedding: EmbeddingConfiguration
 
     init(environment: [String: String]) throws {
         host = environment["HOST"] ?? "127.0.0.1"
@@ -20,6 +25,11 @@ struct APIConfiguration: Sendable {
         }
         databaseURL = url
         databasePoolSize = environment["API_DB_POOL_SIZE"].flatMap(Int.init) ?? 10
+        guard let auth = AuthConfiguration(environment: environment) else {
+            throw ConfigurationError("JWT_SECRET is not set (in development `make run` generates .data/jwt-secret)")
+        }
+        jwtSecret = auth.jwtSecret
+        embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
     }
 }
 

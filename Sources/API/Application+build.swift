@@ -1,19 +1,31 @@
+import Auth
+import Core
+import Embedding
 import Hummingbird
+import Jobs
 import Logging
 import Postgres
 
-/// Builds the API application: the database pool, the routes, and the services to run.
-/// `APICommand` calls it with the environment's configuration; tests can call it too.
-func buildApplication(configuration: APIConfiguration, logger: Logger) -> some ApplicationProtocol {
+/// Builds the API application: the database pool, the embedder, the routes and the services
+/// to run. `APICommand` calls it with the environment's configuration; tests can call it too.
+func buildApplication(configuration: APIConfiguration, embedder: any Embedder, logger: Logger) -> some ApplicationProtocol {
     let pool = PostgresPool(
         configuration: .init(url: configuration.databaseURL, maxConnections: configuration.databasePoolSize, applicationName: "context0-api"),
         logger: logger)
-    let router = Router()
-    PingRoutes(database: DatabaseHealth(pool: pool)).add(to: router.group("api/v1"))
+    let wakeups = WakeupThrottle(pool: pool, logger: logger)
+    let queue = JobQueue(wakeupThrottle: wakeups)
+
+    let router = Router(context: Context0RequestContext.self)
+    router.middlewares.add(ErrorMiddleware())
+    let api = router.group("api/v1")
+    PingRoutes(database: DatabaseHealth(pool: pool)).add(to: api)
+    let authenticated = api.group().add(middleware: AuthMiddleware(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool))
+    ContextRoutes(pool: pool, store: ContextStore(queue: queue), embedder: embedder).add(to: authenticated.group("context"))
+
     var application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "context0"),
         logger: logger)
-    application.addServices(pool)
+    application.addServices(pool, wakeups)
     return application
 }

@@ -8,8 +8,8 @@ import Postgres
 struct AdminCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "context0-admin",
-        abstract: "Operate Context0: migrations, jobs, queues and workers.",
-        subcommands: [MigrateCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self])
+        abstract: "Operate Context0: migrations, jobs, queues, workers, tokens, keys and users.",
+        subcommands: [MigrateCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self, TokenCommand.self, KeysCommand.self, UsersCommand.self])
 }
 
 /// Options every command that talks to the database takes.

@@ -110,3 +110,16 @@ extension JobQueue {
         }
     }
 }
+
+extension JobQueue {
+    /// Cancels the jobs of `kinds` that have not started yet and whose argument `key`
+    /// equals one of `values` — e.g. the ingest jobs of deleted documents. Returns how many.
+    @discardableResult
+    public func cancelPending(kinds: [String], argument key: String, in values: [String], on connection: PostgresConnection) throws -> Int {
+        guard !values.isEmpty else { return 0 }
+        return try connection.query("""
+            UPDATE jobs SET state = 'cancelled', finished_at = now(), cancel_requested_at = now()
+            WHERE state = 'available' AND kind = ANY(\(kinds)) AND args->>\(key) = ANY(\(values))
+            """).affectedRows
+    }
+}

@@ -46,6 +46,13 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
             append(PostgresBind(text: value?.postgresText, oid: Value.postgresOID))
         }
 
+        /// Inserts another query (a reusable fragment such as a tenant filter), renumbering
+        /// its parameters after the ones already bound.
+        public mutating func appendInterpolation(_ fragment: PostgresQuery) {
+            sql += PostgresQuery.renumberParameters(fragment.sql, offset: binds.count)
+            binds += fragment.binds
+        }
+
         /// Inserts SQL text verbatim. Only for identifiers and fragments the program itself
         /// owns, never for values.
         public mutating func appendInterpolation(unsafeRaw text: String) {
@@ -56,5 +63,26 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
             binds.append(bind)
             sql += "$\(binds.count)"
         }
+    }
+
+    /// `$n` → `$(n + offset)` in `sql`.
+    static func renumberParameters(_ sql: String, offset: Int) -> String {
+        guard offset > 0 else { return sql }
+        var result = ""
+        let characters = Array(sql)
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            result.append(character)
+            index += 1
+            guard character == "$" else { continue }
+            var digits = ""
+            while index < characters.count, characters[index].isASCII, characters[index].isNumber {
+                digits.append(characters[index])
+                index += 1
+            }
+            if let number = Int(digits) { result += String(number + offset) } else { result += digits }
+        }
+        return result
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Core
+import Embedding
 import Foundation
 import Jobs
 import Logging
@@ -30,13 +32,19 @@ struct WorkerCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
+        let embedder: any Embedder
+        do {
+            embedder = try EmbedderFactory.makeEmbedder(configuration.embedding)
+        } catch {
+            throw ValidationError("cannot load the embedder: \(error)")
+        }
         let pool = PostgresPool(
             configuration: .init(url: configuration.databaseURL, maxConnections: configuration.poolSize, applicationName: "context0-worker"),
             logger: logger)
         let queue = JobQueue()
         let processor = JobProcessor(
             queue: queue, pool: pool, databaseURL: configuration.databaseURL,
-            registry: JobKinds.registry(queue: queue, pool: pool),
+            registry: JobKinds.registry(queue: queue, pool: pool, embedder: embedder, chunker: configuration.chunker(for: embedder)),
             configuration: configuration.processor, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
@@ -49,8 +57,13 @@ struct WorkerCommand: AsyncParsableCommand {
 
 /// Every job kind this worker runs.
 enum JobKinds {
-    static func registry(queue: JobQueue, pool: PostgresPool) -> JobRegistry {
+    static func registry(queue: JobQueue, pool: PostgresPool, embedder: any Embedder, chunker: TextChunker) -> JobRegistry {
         var registry = JobRegistry()
+        let store = ContextStore(queue: queue)
+        let ingest = IngestDocument(store: store, pool: pool, chunker: chunker)
+        let embed = EmbedDocument(store: store, pool: pool, embedder: embedder)
+        registry.register(IngestDocumentJob.self) { job, context in try await ingest.run(job, context: context) }
+        registry.register(EmbedDocumentJob.self) { job, context in try await embed.run(job, context: context) }
         registry.register(NoOpJob.self) { _, _ in .completed }
         registry.register(SleepJob.self) { job, context in try await job.run(context: context) }
         registry.register(PruneJobsJob.self) { job, context in try await job.run(queue: queue, pool: pool, context: context) }

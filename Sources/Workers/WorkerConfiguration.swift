@@ -1,3 +1,5 @@
+import Core
+import Embedding
 import Foundation
 import Jobs
 import Postgres
@@ -10,6 +12,7 @@ struct WorkerConfiguration: Sendable {
     var poolSize: Int
     /// Finished jobs older than this are pruned by the periodic maintenance job.
     var retention: Duration
+    var embedding: EmbeddingConfiguration
 
     /// Reads `DATABASE_URL` (or the embedded server), `WORKER_QUEUES` (`name=concurrency,…`),
     /// and the `WORKER_*_MS` intervals.
@@ -18,7 +21,7 @@ struct WorkerConfiguration: Sendable {
             throw ConfigurationError("DATABASE_URL is not set and no embedded PostgreSQL was found (run `make run` or scripts/postgres.sh start)")
         }
         databaseURL = url
-        let queues = try Self.parseQueues(queuesOverride ?? environment["WORKER_QUEUES"] ?? "default=20,maintenance=2")
+        let queues = try Self.parseQueues(queuesOverride ?? environment["WORKER_QUEUES"] ?? "default=20,ingest=4,embedding=2,maintenance=2")
         processor = JobProcessorConfiguration(queues: queues)
         func milliseconds(_ name: String) throws -> Duration? {
             guard let text = environment[name] else { return nil }
@@ -35,10 +38,26 @@ struct WorkerConfiguration: Sendable {
             throw ConfigurationError("JOB_RETENTION_HOURS must be a whole number of hours, at least 1")
         }
         retention = .seconds(3600 * hours)
-        poolSize = queues.count + 4
+        // Handlers hold a connection only briefly, so a worker needs far fewer than its slots.
+        poolSize = try environment["WORKER_DB_POOL_SIZE"].map { text in
+            guard let size = Int(text), size > 0 else { throw ConfigurationError("WORKER_DB_POOL_SIZE must be a positive number") }
+            return size
+        } ?? min(queues.values.reduce(0, +) + 4, 16)
+        embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
         processor.periodicJobs = [
             PeriodicJob(name: "maintenance.prune-jobs", interval: .seconds(300), job: try NewJob(PruneJobsJob(retentionSeconds: Int(retention.seconds)))),
         ]
+    }
+
+    /// Chunks fit the native model's window, counted with its tokenizer (also when a remote
+    /// embedder is used, if the model's vocabulary is installed; else about 4 bytes a token).
+    func chunker(for embedder: any Embedder) -> TextChunker {
+        let tokenizer = (embedder as? MiniLMEmbedder)?.tokenizer
+            ?? (try? WordPieceTokenizer(vocabularyFile: embedding.modelDirectory + "/vocab.txt"))
+        if let tokenizer {
+            return TextChunker(maxTokens: 254) { tokenizer.wordPieceIDs($0).count }
+        }
+        return TextChunker(maxTokens: 254) { max(1, $0.utf8.count / 4) }
     }
 
     /// `default=20,embedding=4` → `["default": 20, "embedding": 4]`.

@@ -15,7 +15,7 @@ struct PingRoutes: Sendable {
         let data: Data
     }
 
-    func add(to group: RouterGroup<some RequestContext>) {
+    func add(to group: RouterGroup<Context0RequestContext>) {
         group.get("ping") { _, _ in
             let reachable = await database.isReachable()
             return PingResponse(success: true, message: "pong", data: .init(version: "1.0.0", database: reachable ? "ok" : "unavailable"))

@@ -1,0 +1,51 @@
+import Hummingbird
+
+/// Every error the API answers with: its status, a stable code, a message safe to show,
+/// and the offending field for validation errors. Errors start typed where they happen
+/// and become HTTP responses only in `ErrorMiddleware`.
+struct APIError: Error, Sendable {
+    enum Code: String, Sendable {
+        case authRequired = "AUTH_REQUIRED"
+        case invalidToken = "INVALID_TOKEN"
+        case insufficientPermissions = "INSUFFICIENT_PERMISSIONS"
+        case userDisabled = "USER_DISABLED"
+        case resourceNotFound = "RESOURCE_NOT_FOUND"
+        case validationError = "VALIDATION_ERROR"
+        case payloadTooLarge = "PAYLOAD_TOO_LARGE"
+        case methodNotAllowed = "METHOD_NOT_ALLOWED"
+        case rateLimitExceeded = "RATE_LIMIT_EXCEEDED"
+        case internalError = "INTERNAL_ERROR"
+    }
+
+    let status: HTTPResponse.Status
+    let code: Code
+    let message: String
+    let field: String?
+
+    init(status: HTTPResponse.Status, code: Code, message: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    static func validation(_ message: String, field: String? = nil) -> APIError {
+        APIError(status: .badRequest, code: .validationError, message: message, field: field)
+    }
+
+    static func authRequired(_ message: String) -> APIError {
+        APIError(status: .unauthorized, code: .authRequired, message: message)
+    }
+
+    static func invalidToken(_ message: String) -> APIError {
+        APIError(status: .unauthorized, code: .invalidToken, message: message)
+    }
+
+    static func forbidden(_ message: String) -> APIError {
+        APIError(status: .forbidden, code: .insufficientPermissions, message: message)
+    }
+
+    static func notFound(_ message: String) -> APIError {
+        APIError(status: .notFound, code: .resourceNotFound, message: message)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+
+/// A request's JSON object, read field by field so every mistake gets a 400 that names
+/// the field: malformed JSON, invalid UTF-8, a body that is not an object, wrong types,
+/// values out of range. Bodies over the limit never get here (413).
+struct JSONBody {
+    private let object: [String: JSONValue]
+
+    static let defaultLimit = 10 * 1024 * 1024
+
+    init(_ request: Request, limit: Int = JSONBody.defaultLimit) async throws {
+        var request = request
+        let buffer = try await request.collectBody(upTo: limit)
+        let data = Data(buffer.readableBytesView)
+        guard !data.isEmpty else { throw APIError.validation("the request body is empty: send a JSON object") }
+        guard String(validating: data, as: UTF8.self) != nil else { throw APIError.validation("the request body is not valid UTF-8") }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw APIError.validation("the request body is not valid JSON")
+        }
+        guard case .object(let object) = parsed else { throw APIError.validation("the request body must be a JSON object") }
+        self.object = object
+    }
+
+    init(object: [String: JSONValue]) {
+        self.object = object
+    }
+
+    func has(_ field: String) -> Bool {
+        guard let value = object[field] else { return false }
+        return value != .null
+    }
+
+    func string(_ field: String, maxLength: Int = 10_000) throws -> String? {
+        guard has(field) else { return nil }
+        guard case .string(let value) = object[field] else { throw APIError.validation("\(field) must be a string", field: field) }
+        guard value.count <= maxLength else { throw APIError.validation("\(field) is longer than \(maxLength) characters", field: field) }
+        return value
+    }
+
+    /// Booleans, also written as the strings "true"/"false" (the spec's own examples do).
+    func bool(_ field: String) throws -> Bool? {
+        guard has(field) else { return nil }
+        switch object[field] {
+        case .bool(let value): return value
+        case .string(let text) where text.lowercased() == "true": return true
+        case .string(let text) where text.lowercased() == "false": return false
+        default: throw APIError.validation("\(field) must be a boolean", field: field)
+        }
+    }
+
+    func number(_ field: String) throws -> Double? {
+        guard has(field) else { return nil }
+        guard case .number(let value) = object[field], value.isFinite else {
+            throw APIError.validation("\(field) must be a number", field: field)
+        }
+        return value
+    }
+
+    func integer(_ field: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = try number(field) else { return nil }
+        guard value.rounded() == value, let integer = Int(exactly: value), range.contains(integer) else {
+            throw APIError.validation("\(field) must be a whole number from \(range.lowerBound) to \(range.upperBound)", field: field)
+        }
+        return integer
+    }
+
+    func object(_ field: String) throws -> [String: JSONValue]? {
+        guard has(field) else { return nil }
+        guard case .object(let value) = object[field] else { throw APIError.validation("\(field) must be a JSON object", field: field) }
+        return value
+    }
+
+    func array(_ field: String) throws -> [JSONValue]? {
+        guard has(field) else { return nil }
+        guard case .array(let value) = object[field] else { throw APIError.validation("\(field) must be an array", field: field) }
+        return value
+    }
+
+    /// One of `T`'s raw values.
+    func choice<T: RawRepresentable & CaseIterable>(_ field: String, _ type: T.Type) throws -> T? where T.RawValue == String {
+        guard let text = try string(field) else { return nil }
+        guard let value = T(rawValue: text) else {
+            let allowed = T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw APIError.validation("\(field) must be one of \(allowed)", field: field)
+        }
+        return value
+    }
+}
+
+/// JSON responses.
+enum JSONResponse {
+    static func make(_ status: HTTPResponse.Status, _ object: Any) throws -> Response {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: .init(bytes: data)))
+    }
+
+    static func time(_ date: Date?) -> Any {
+        date.map { $0.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) } ?? NSNull()
+    }
+}

@@ -1,0 +1,72 @@
+import Auth
+import Core
+import Foundation
+import Hummingbird
+import Postgres
+
+/// Authenticates every request it guards: `Authorization: Bearer <token>` with a JWT
+/// (HS256, `JWT_SECRET`) or an API key. Missing, malformed, badly signed, expired or
+/// revoked credentials answer 401; a disabled user 402 where the spec lists it (the
+/// documents view), 403 elsewhere. Users are created on their first valid request.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = Context0RequestContext
+
+    let tokens: JSONWebToken
+    let pool: PostgresPool
+    let users = UserStore()
+    /// Paths where the spec answers a disabled user with 402 "Invalid user".
+    static let paymentRequiredPaths: Set<String> = ["/api/v1/context/view/docs"]
+    static let paymentRequired = HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let identity = try await authenticate(request)
+        let disabled = try await pool.withConnection { [users] in
+            try users.recordUse(userID: identity.userID, organizationID: identity.organizationID, on: $0)
+        }
+        if disabled {
+            let status: HTTPResponse.Status = Self.paymentRequiredPaths.contains(request.uri.path) ? Self.paymentRequired : .forbidden
+            throw APIError(status: status, code: .userDisabled, message: "this user is disabled")
+        }
+        context.identity = identity
+        context.logger[metadataKey: "user_id"] = "\(identity.userID)"
+        return try await next(request, context)
+    }
+
+    private func authenticate(_ request: Request) async throws -> Identity {
+        guard let header = request.headers[.authorization] else {
+            throw APIError.authRequired("missing Authorization header: send Authorization: Bearer <token>")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+            throw APIError.invalidToken("the Authorization header must be Bearer <token>")
+        }
+        let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        if APIKey.looksLikeKey(token) {
+            return try await identity(forKey: token)
+        }
+        do {
+            let claims = try tokens.verify(token)
+            let scopes = try claims.scopes.map(Self.parseScopes) ?? Scope.allButAdmin
+            return Identity(userID: claims.sub, organizationID: claims.org_id, scopes: scopes, credential: .jwt)
+        } catch let failure as JSONWebToken.Failure {
+            throw APIError.invalidToken(failure.description)
+        }
+    }
+
+    private func identity(forKey key: String) async throws -> Identity {
+        let hash = APIKey.hash(key)
+        guard let record = try await pool.withConnection({ [users] in try users.findKey(hash: hash, on: $0) }) else {
+            throw APIError.invalidToken("unknown or revoked API key")
+        }
+        let scopes = try record.scopes.map(Self.parseScopes) ?? Scope.allButAdmin
+        return Identity(userID: record.userID, organizationID: record.organizationID, scopes: scopes, credential: .apiKey(id: record.id.uuidString))
+    }
+
+    static func parseScopes(_ names: [String]) throws -> Set<Scope> {
+        Set(try names.map { name in
+            guard let scope = Scope(rawValue: name) else { throw APIError.invalidToken("unknown scope \"\(name)\" in token") }
+            return scope
+        })
+    }
+}

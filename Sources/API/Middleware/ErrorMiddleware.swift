@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Turns every error into the response shape of the API it belongs to, once, at the edge:
+/// `/api/v1/context/*` answers `{"response": …, "error": …}` (the Context API), everything
+/// else the Context0 envelope `{"success": false, "message": …, "error": {code, details, field}}`.
+/// Unexpected errors become a 500 whose body says nothing about internals; they are logged.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = Self.apiError(for: error)
+            if apiError.status == .internalServerError {
+                context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            }
+            return Self.response(for: apiError, path: request.uri.path)
+        }
+    }
+
+    static func apiError(for error: Error) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case is NIOTooManyBytesError:
+            return APIError(status: .contentTooLarge, code: .payloadTooLarge, message: "the request body is too large")
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return .notFound("no such endpoint")
+            case .methodNotAllowed: return APIError(status: .methodNotAllowed, code: .methodNotAllowed, message: "method not allowed")
+            case .contentTooLarge: return APIError(status: .contentTooLarge, code: .payloadTooLarge, message: "the request body is too large")
+            case let status where (400..<500).contains(status.code):
+                return APIError(status: status, code: .validationError, message: error.body ?? status.reasonPhrase)
+            default:
+                return APIError(status: .internalServerError, code: .internalError, message: "internal server error")
+            }
+        default:
+            return APIError(status: .internalServerError, code: .internalError, message: "internal server error")
+        }
+    }
+
+    static func response(for error: APIError, path: String) -> Response {
+        let body: [String: Any]
+        if path.hasPrefix("/api/v1/context") {
+            body = ["response": error.message, "error": error.code.rawValue]
+        } else {
+            var detail: [String: Any] = ["code": error.code.rawValue, "details": error.message]
+            if let field = error.field { detail["field"] = field }
+            body = ["success": false, "message": error.message, "error": detail]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return Response(
+            status: error.status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

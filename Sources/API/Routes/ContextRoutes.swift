@@ -1,0 +1,101 @@
+import Auth
+import Core
+import Embedding
+import Foundation
+import Hummingbird
+import Postgres
+
+/// The Context API (`/api/v1/context/*`), answering exactly as `spec/context-api.md` says.
+struct ContextRoutes: Sendable {
+    let pool: PostgresPool
+    let store: ContextStore
+    let embedder: any Embedder
+
+    func add(to group: RouterGroup<Context0RequestContext>) {
+        group.post("add", use: add)
+        group.post("search", use: search)
+        group.post("delete", use: delete)
+        group.get("view", use: view)
+        group.get("view/docs", use: viewDocuments)
+    }
+
+    /// 201 once the documents and their ingest jobs are committed (durable, not yet indexed).
+    @Sendable func add(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .contextWrite)
+        let new = try ContextRequests.add(try await JSONBody(request), caller: caller)
+        let added = try await pool.withTransaction { [store] in try store.add(new, on: $0) }
+        return try JSONResponse.make(.created, [
+            "message": "context added: \(added.filter { !$0.duplicate }.count) new document(s), indexing in the background",
+            "documents": added.map { document -> [String: Any] in
+                ["id": document.id.uuidString.lowercased(), "duplicate": document.duplicate,
+                 "job_id": document.jobID.map { $0 as Any } ?? NSNull(), "state": document.duplicate ? "existing" : "pending"]
+            },
+            "count": added.count,
+        ])
+    }
+
+    /// 202 with `{"results": [{contextId, contextData, …}]}`, best first.
+    @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .contextRead)
+        let search = try ContextRequests.search(try await JSONBody(request), caller: caller)
+        let embedding = try await embedder.embed(search.query)
+        let query = ContextQuery(
+            caller: search.tenant, text: search.query, embedding: embedding, minimumSimilarity: search.minimum,
+            maximumSimilarity: search.maximum, scope: search.scope, metadata: search.metadata, limit: search.limit)
+        let hits = try await pool.withConnection { [store] in try store.search(query, on: $0) }
+        return try JSONResponse.make(.accepted, ["results": hits.map { hit -> [String: Any] in
+            ["contextId": hit.nodeID.uuidString.lowercased(), "contextData": hit.text, "documentId": hit.documentID.uuidString.lowercased(),
+             "source": hit.source, "similarity": hit.similarity, "score": hit.score,
+             "metadata": (try? JSONSerialization.jsonObject(with: Data(hit.metadata.utf8))) ?? [:]]
+        }])
+    }
+
+    /// 204; deleting what does not exist is not an error.
+    @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .contextWrite)
+        let (target, tenant) = try ContextRequests.delete(try await JSONBody(request), caller: caller)
+        _ = try await pool.withTransaction { [store] in try store.delete(target, in: tenant, on: $0) }
+        return Response(status: .noContent)
+    }
+
+    @Sendable func view(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .contextRead)
+        let page = try Page(request, defaultLimit: 100)
+        let source = request.uri.queryParameters["source"].map(String.init)
+        let tenant = Tenant(userID: caller.userID, organizationID: caller.organizationID)
+        let (nodes, total) = try await pool.withConnection { [store] in
+            try store.nodes(visibleTo: tenant, source: source, limit: page.limit, offset: page.offset, on: $0)
+        }
+        return try JSONResponse.make(.ok, ["context": nodes.map(ContextViews.node), "total": total, "limit": page.limit, "offset": page.offset])
+    }
+
+    @Sendable func viewDocuments(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .contextRead)
+        let page = try Page(request, defaultLimit: 100)
+        let tenant = Tenant(userID: caller.userID, organizationID: caller.organizationID)
+        let (documents, total) = try await pool.withConnection { [store] in
+            try store.documents(visibleTo: tenant, limit: page.limit, offset: page.offset, on: $0)
+        }
+        return try JSONResponse.make(.ok, ["documents": documents.map(ContextViews.document), "total": total, "limit": page.limit, "offset": page.offset])
+    }
+}
+
+/// `limit` and `offset` (or `skip`) query parameters.
+struct Page {
+    var limit: Int
+    var offset: Int
+    static let maxLimit = 500
+
+    init(_ request: Request, defaultLimit: Int) throws {
+        let parameters = request.uri.queryParameters
+        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let text = parameters[name[...]] else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw APIError.validation("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)", field: name)
+            }
+            return value
+        }
+        limit = try integer("limit", 1...Self.maxLimit) ?? defaultLimit
+        offset = try integer("offset", 0...10_000_000) ?? integer("skip", 0...10_000_000) ?? 0
+    }
+}

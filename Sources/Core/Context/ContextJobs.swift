@@ -1,0 +1,24 @@
+import Foundation
+import Jobs
+
+/// Splits a document into context nodes, then enqueues its embedding.
+public struct IngestDocumentJob: JobArguments {
+    public static let kind = "context.ingest"
+    public static var defaults: JobOptions { JobOptions(queue: "ingest", maxAttempts: 10, timeout: .seconds(300)) }
+    public var documentID: UUID
+
+    public init(documentID: UUID) {
+        self.documentID = documentID
+    }
+}
+
+/// Embeds a document's nodes that have no embedding yet, and marks it indexed.
+public struct EmbedDocumentJob: JobArguments {
+    public static let kind = "context.embed"
+    public static var defaults: JobOptions { JobOptions(queue: "embedding", maxAttempts: 10, timeout: .seconds(600)) }
+    public var documentID: UUID
+
+    public init(documentID: UUID) {
+        self.documentID = documentID
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Jobs
+import Postgres
+
+/// A document as the ingest job needs it.
+public struct DocumentToIngest: Sendable {
+    public var id: UUID
+    public var owner: Tenant
+    public var content: String
+    public var state: String
+}
+
+extension ContextStore {
+    /// The document, locked until the caller's transaction ends so two runs of its ingest
+    /// job cannot both chunk it; nil if it was deleted.
+    public func documentForIngest(id: UUID, on connection: PostgresConnection) throws -> DocumentToIngest? {
+        try connection.query("SELECT id, user_id, organization_id, content, state FROM context_documents WHERE id = \(id) FOR UPDATE")
+            .first.map { row in
+                DocumentToIngest(
+                    id: try row.decode("id"),
+                    owner: Tenant(userID: try row.decode("user_id"), organizationID: try row.decode("organization_id", as: String?.self)),
+                    content: try row.decode("content"), state: try row.decode("state"))
+            }
+    }
+
+    /// Stores a pending document's chunks as its nodes and enqueues their embedding, in the
+    /// caller's transaction (with the document locked by `documentForIngest`).
+    public func storeChunks(_ chunks: [TextChunker.Chunk], of document: DocumentToIngest, on connection: PostgresConnection) throws {
+        let ids = chunks.map { _ in UUID() }
+        try connection.query("""
+            INSERT INTO context_nodes (id, document_id, user_id, organization_id, position, text, token_count)
+            SELECT id, \(document.id), \(document.owner.userID), \(document.owner.organizationID), position - 1, text, tokens
+            FROM unnest(\(ids)::uuid[], \(chunks.map(\.text))::text[], \(chunks.map(\.tokenCount))::integer[])
+                WITH ORDINALITY AS chunk (id, text, tokens, position)
+            ON CONFLICT (document_id, position) DO NOTHING
+            """)
+        try connection.query("""
+            UPDATE context_documents SET state = 'chunked', node_count = \(chunks.count), updated_at = now() WHERE id = \(document.id)
+            """)
+        try queue.enqueue(
+            try NewJob(EmbedDocumentJob(documentID: document.id), options: JobOptions(uniqueKey: "context.embed:\(document.id)")),
+            on: connection)
+    }
+
+    /// Nodes of a document that have no embedding yet.
+    public func nodesToEmbed(documentID: UUID, limit: Int, on connection: PostgresConnection) throws -> [(id: UUID, text: String)] {
+        try connection.query("""
+            SELECT id, text FROM context_nodes WHERE document_id = \(documentID) AND embedding IS NULL ORDER BY position LIMIT \(limit)
+            """).rows.map { (try $0.decode("id"), try $0.decode("text")) }
+    }
+
+    /// Stores embeddings, marking those nodes indexed, and the document too once every node is.
+    public func storeEmbeddings(_ embeddings: [(id: UUID, vector: [Float])], documentID: UUID, on connection: PostgresConnection) throws {
+        if !embeddings.isEmpty {
+            try connection.query("""
+                UPDATE context_nodes n SET embedding = e.vector::vector, indexed = true, updated_at = now()
+                FROM unnest(\(embeddings.map(\.id))::uuid[], \(embeddings.map { PostgresVector($0.vector).postgresText })::text[]) AS e (id, vector)
+                WHERE n.id = e.id
+                """)
+        }
+        try connection.query("""
+            UPDATE context_documents SET state = 'indexed', indexed_at = now(), updated_at = now()
+            WHERE id = \(documentID) AND state <> 'indexed'
+              AND NOT EXISTS (SELECT 1 FROM context_nodes WHERE document_id = \(documentID) AND embedding IS NULL)
+            """)
+    }
+
+    /// Marks a document whose ingestion failed for good.
+    public func markFailed(documentID: UUID, on connection: PostgresConnection) throws {
+        try connection.query("UPDATE context_documents SET state = 'failed', updated_at = now() WHERE id = \(documentID)")
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Postgres
+
+/// A hybrid search over the caller's context.
+public struct ContextQuery: Sendable {
+    public var caller: Tenant
+    public var text: String
+    public var embedding: [Float]
+    /// Keep hits whose cosine similarity lies in `minimumSimilarity...maximumSimilarity`.
+    public var minimumSimilarity: Double
+    public var maximumSimilarity: Double
+    public var scope: ContextScope?
+    /// Documents whose metadata contains this JSON object (`@>`); nil for all.
+    public var metadata: PostgresJSON?
+    public var limit: Int
+
+    public init(caller: Tenant, text: String, embedding: [Float], minimumSimilarity: Double, maximumSimilarity: Double,
+                scope: ContextScope?, metadata: PostgresJSON?, limit: Int) {
+        self.caller = caller
+        self.text = text
+        self.embedding = embedding
+        self.minimumSimilarity = minimumSimilarity
+        self.maximumSimilarity = maximumSimilarity
+        self.scope = scope
+        self.metadata = metadata
+        self.limit = limit
+    }
+}
+
+extension ContextStore {
+    /// Candidates taken from each ranking before fusion.
+    static let candidatesPerRanking = 50
+
+    /// Vector search (pgvector HNSW, cosine, with iterative index scans so the tenant filter
+    /// cannot starve the result) and PostgreSQL full-text search, fused by reciprocal rank
+    /// (k = 60), then kept if their cosine similarity lies between the thresholds; best first.
+    /// One round trip: the session settings and the query go as one pipeline.
+    public func search(_ query: ContextQuery, on connection: PostgresConnection) throws -> [ContextHit] {
+        let vector = PostgresVector(query.embedding)
+        let candidates = max(Self.candidatesPerRanking, query.limit)
+        let filter: PostgresQuery = """
+            n.indexed AND \(Self.visible("n", to: query.caller))
+            AND EXISTS (SELECT 1 FROM context_documents d WHERE d.id = n.document_id
+                        AND (\(query.scope?.rawValue)::text IS NULL OR d.scope = \(query.scope?.rawValue))
+                        AND (\(query.metadata)::jsonb IS NULL OR d.metadata @> \(query.metadata)))
+            """
+        let search: PostgresQuery = """
+            WITH vector_hits AS (
+                SELECT id, row_number() OVER () AS rank FROM (
+                    SELECT n.id FROM context_nodes n WHERE \(filter)
+                    ORDER BY n.embedding <=> \(vector)::vector LIMIT \(candidates)) ranked
+            ), text_hits AS (
+                SELECT id, row_number() OVER (ORDER BY relevance DESC) AS rank FROM (
+                    SELECT n.id, ts_rank_cd(n.tsv, q) AS relevance
+                    FROM context_nodes n, websearch_to_tsquery('english', \(query.text)) q
+                    WHERE n.tsv @@ q AND \(filter)
+                    ORDER BY relevance DESC LIMIT \(candidates)) ranked
+            ), fused AS (
+                SELECT id, sum(1.0 / (60 + rank)) AS score
+                FROM (SELECT * FROM vector_hits UNION ALL SELECT * FROM text_hits) hits GROUP BY id
+            )
+            SELECT n.id, n.document_id, n.text, d.source, d.metadata,
+                   (1 - (n.embedding <=> \(vector)::vector))::float8 AS similarity, f.score::float8 AS score
+            FROM fused f JOIN context_nodes n ON n.id = f.id JOIN context_documents d ON d.id = n.document_id
+            WHERE (1 - (n.embedding <=> \(vector)::vector)) BETWEEN \(query.minimumSimilarity) AND \(query.maximumSimilarity)
+            ORDER BY f.score DESC, similarity DESC
+            LIMIT \(query.limit)
+            """
+        let results = try connection.pipeline([
+            "BEGIN",
+            "SET LOCAL hnsw.iterative_scan = relaxed_order",
+            "SET LOCAL hnsw.ef_search = 100",
+            search,
+            "COMMIT",
+        ])
+        return try results[3].rows.map { row in
+            ContextHit(
+                nodeID: try row.decode("id"), documentID: try row.decode("document_id"), text: try row.decode("text"),
+                source: try row.decode("source"), similarity: try row.decode("similarity"), score: try row.decode("score"),
+                metadata: try row.decode("metadata", as: PostgresJSON.self).text)
+        }
+    }
+}

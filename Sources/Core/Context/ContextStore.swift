@@ -1,0 +1,105 @@
+import Crypto
+import Foundation
+import Jobs
+import Postgres
+
+/// Every statement on `context_documents` and `context_nodes`. Every read, change and
+/// delete is filtered by the caller's tenant (`visible(to:)`).
+public struct ContextStore: Sendable {
+    public let queue: JobQueue
+
+    public init(queue: JobQueue) {
+        self.queue = queue
+    }
+
+    /// Rows `alias` may be seen by `caller`: its own private rows, and rows shared with its
+    /// organization.
+    static func visible(_ alias: String, to caller: Tenant) -> PostgresQuery {
+        """
+        ((\(unsafeRaw: alias).organization_id IS NULL AND \(unsafeRaw: alias).user_id = \(caller.userID))
+         OR \(unsafeRaw: alias).organization_id = \(caller.organizationID))
+        """
+    }
+
+    /// What `add` stored for one document.
+    public struct AddedDocument: Sendable, Equatable {
+        public var id: UUID
+        /// An identical document (same owner, source, file name and content) existed: it
+        /// was kept and nothing new was stored.
+        public var duplicate: Bool
+        public var jobID: Int?
+    }
+
+    /// Stores the documents and enqueues their ingestion, in the caller's transaction.
+    public func add(_ context: NewContext, on connection: PostgresConnection) throws -> [AddedDocument] {
+        try context.documents.map { document in
+            let hash = SHA256.hash(data: Data(document.content.utf8)).map { String(format: "%02x", $0) }.joined()
+            if let existing = try connection.query("""
+                SELECT id FROM context_documents
+                WHERE user_id = \(context.owner.userID) AND organization_id IS NOT DISTINCT FROM \(context.owner.organizationID)
+                  AND source = \(context.source) AND file_name IS NOT DISTINCT FROM \(document.fileName)
+                  AND content_sha256 = \(hash)
+                LIMIT 1
+                """).first {
+                return AddedDocument(id: try existing.decode("id"), duplicate: true, jobID: nil)
+            }
+            let id = UUID()
+            try connection.query("""
+                INSERT INTO context_documents (id, user_id, organization_id, source, context_type, scope, metadata, chained,
+                                               file_name, file_type, file_size, last_modified, content, content_sha256)
+                VALUES (\(id), \(context.owner.userID), \(context.owner.organizationID), \(context.source),
+                        \(context.contextType.rawValue), \(context.scope.rawValue), \(context.metadata), \(context.chained),
+                        \(document.fileName), \(document.fileType), \(document.fileSize), \(document.lastModified),
+                        \(document.content), \(hash))
+                """)
+            let job = try NewJob(IngestDocumentJob(documentID: id), options: JobOptions(uniqueKey: "context.ingest:\(id)"))
+            return AddedDocument(id: id, duplicate: false, jobID: try queue.enqueue(job, on: connection).id)
+        }
+    }
+
+    /// The caller's documents, newest first, with how many of their nodes are indexed.
+    public func documents(visibleTo caller: Tenant, limit: Int, offset: Int, on connection: PostgresConnection) throws -> (documents: [ContextDocument], total: Int) {
+        let results = try connection.pipeline([
+            """
+            SELECT \(unsafeRaw: ContextDocument.columns),
+                   (SELECT count(*) FROM context_nodes n WHERE n.document_id = d.id AND n.indexed) AS indexed_nodes
+            FROM context_documents d WHERE \(Self.visible("d", to: caller))
+            ORDER BY d.created_at DESC, d.id LIMIT \(limit) OFFSET \(offset)
+            """,
+            "SELECT count(*) AS total FROM context_documents d WHERE \(Self.visible("d", to: caller))",
+        ])
+        let documents = try results[0].rows.map { try ContextDocument(row: $0, indexedNodes: $0.decode("indexed_nodes")) }
+        return (documents, try results[1].first!.decode("total"))
+    }
+
+    /// The caller's context nodes in document order, newest documents first.
+    public func nodes(visibleTo caller: Tenant, source: String?, limit: Int, offset: Int, on connection: PostgresConnection) throws -> (nodes: [ContextNode], total: Int) {
+        let filter: PostgresQuery = "\(Self.visible("n", to: caller)) AND (\(source)::text IS NULL OR d.source = \(source))"
+        let results = try connection.pipeline([
+            """
+            SELECT n.id, n.document_id, n.user_id, n.organization_id, n.position, n.text, n.indexed, n.created_at, n.updated_at,
+                   d.source, d.context_type, d.scope, d.chained, d.metadata, d.file_name, d.file_type, d.file_size,
+                   (SELECT p.id FROM context_nodes p WHERE p.document_id = n.document_id AND p.position = n.position - 1) AS parent_id,
+                   (SELECT c.id FROM context_nodes c WHERE c.document_id = n.document_id AND c.position = n.position + 1) AS child_id
+            FROM context_nodes n JOIN context_documents d ON d.id = n.document_id
+            WHERE \(filter)
+            ORDER BY d.created_at DESC, d.id, n.position LIMIT \(limit) OFFSET \(offset)
+            """,
+            "SELECT count(*) AS total FROM context_nodes n JOIN context_documents d ON d.id = n.document_id WHERE \(filter)",
+        ])
+        let nodes = try results[0].rows.map { row in
+            let chained: Bool = try row.decode("chained")
+            return ContextNode(
+                id: try row.decode("id"), documentID: try row.decode("document_id"), userID: try row.decode("user_id"),
+                organizationID: try row.decode("organization_id", as: String?.self), position: try row.decode("position"),
+                text: try row.decode("text"), indexed: try row.decode("indexed"), createdAt: try row.decode("created_at"),
+                updatedAt: try row.decode("updated_at"), source: try row.decode("source"), contextType: try row.decode("context_type"),
+                scope: try row.decode("scope"), chained: chained, metadata: try row.decode("metadata", as: PostgresJSON.self).text,
+                fileName: try row.decode("file_name", as: String?.self), fileType: try row.decode("file_type", as: String?.self),
+                fileSize: try row.decode("file_size", as: Int?.self),
+                parentIDs: chained ? [try row.decode("parent_id", as: UUID?.self)].compactMap { $0 } : [],
+                childIDs: chained ? [try row.decode("child_id", as: UUID?.self)].compactMap { $0 } : [])
+        }
+        return (nodes, try results[1].first!.decode("total"))
+    }
+}

@@ -1,0 +1,146 @@
+import CBLAS
+import Foundation
+
+/// The BERT forward pass of a sentence-transformers model: embeddings, the encoder layers, mean
+/// pooling and L2 normalisation.
+///
+/// A batch is packed without padding: the sequences' tokens are stacked into one
+/// `[tokens, hidden]` matrix, so every dense layer is one matrix product over all tokens, and
+/// attention runs per sequence over that sequence's tokens only. That is exactly what masked,
+/// padded attention computes, without the wasted work.
+struct BertEncoder: Sendable {
+    let configuration: BertConfiguration
+    let weights: BertWeights
+    var cachedLayerCount = Int(ProcessInfo.processInfo.environment["C0_KEEP_LAYERS"] ?? "") ?? 99
+
+    /// Writes one mean-pooled, L2-normalised vector per sequence into `output`
+    /// (`[sequences.count, hidden]`). Each sequence holds 1...`maxSequenceLength` valid ids and
+    /// all of them together fit in `workspace`.
+    func embed(_ sequences: [[Int]], workspace: BertWorkspace, into output: UnsafeMutablePointer<Float>) {
+        let tokenCount = sequences.reduce(0) { $0 + $1.count }
+        precondition(tokenCount <= workspace.tokenCapacity, "batch exceeds the workspace")
+        embedTokens(sequences, into: workspace.hidden)
+        for (index, layer) in weights.layers.enumerated() {
+            let streaming = index >= cachedLayerCount
+            attention(layer, sequences: sequences, tokenCount: tokenCount, streaming: streaming, workspace: workspace)
+            feedForward(layer, tokenCount: tokenCount, streaming: streaming, workspace: workspace)
+        }
+        meanPool(sequences, hidden: workspace.hidden, into: output)
+    }
+
+    /// Word + token type (0) + position embeddings, then LayerNorm.
+    private func embedTokens(_ sequences: [[Int]], into hidden: UnsafeMutablePointer<Float>) {
+        let h = configuration.hiddenSize
+        var row = hidden
+        for ids in sequences {
+            for (position, id) in ids.enumerated() {
+                let word = weights.wordEmbeddings + id * h
+                let place = weights.positionEmbeddings + position * h
+                let type = weights.tokenTypeEmbeddings
+                for c in 0..<h { row[c] = (word[c] + type[c]) + place[c] }
+                row += h
+            }
+        }
+        let tokenCount = sequences.reduce(0) { $0 + $1.count }
+        Kernels.layerNorm(
+            hidden, bias: nil, rows: tokenCount, columns: h,
+            weight: weights.embeddingNormWeight, normBias: weights.embeddingNormBias,
+            epsilon: configuration.layerNormEpsilon, output: hidden
+        )
+    }
+
+    /// Self-attention with its output projection, residual and LayerNorm.
+    private func attention(
+        _ layer: BertWeights.Layer, sequences: [[Int]], tokenCount: Int, streaming: Bool, workspace w: BertWorkspace
+    ) {
+        let h = configuration.hiddenSize
+        project(w.hidden, tokenCount, layer.query, layer.queryBias, streaming: streaming, into: w.query)
+        project(w.hidden, tokenCount, layer.key, layer.keyBias, streaming: streaming, into: w.key)
+        project(w.hidden, tokenCount, layer.value, layer.valueBias, streaming: streaming, into: w.value)
+        var offset = 0
+        for ids in sequences {
+            attendWithinSequence(start: offset, length: ids.count, workspace: w)
+            offset += ids.count
+        }
+        w.residual.update(from: w.hidden, count: tokenCount * h)
+        Kernels.linear(
+            w.context, rows: tokenCount, inFeatures: h, weight: layer.attentionOutput, outFeatures: h,
+            output: w.residual, streaming: streaming
+        )
+        Kernels.layerNorm(
+            w.residual, bias: layer.attentionOutputBias, rows: tokenCount, columns: h,
+            weight: layer.attentionNormWeight, normBias: layer.attentionNormBias,
+            epsilon: configuration.layerNormEpsilon, output: w.hidden
+        )
+    }
+
+    /// `softmax(Q·Kᵀ/√d)·V` for every head of one sequence, into `context`.
+    private func attendWithinSequence(start: Int, length n: Int, workspace w: BertWorkspace) {
+        let h = configuration.hiddenSize, d = configuration.headSize
+        let scale = 1 / Float(d).squareRoot()
+        let rowOffset = start * h
+        for head in 0..<configuration.headCount {
+            let column = rowOffset + head * d
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d),
+                scale, w.query + column, Int32(h), w.key + column, Int32(h), 0, w.scores, Int32(n)
+            )
+            Kernels.softmaxRows(w.scores, rows: n, columns: n)
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n),
+                1, w.scores, Int32(n), w.value + column, Int32(h), 0, w.context + column, Int32(h)
+            )
+        }
+    }
+
+    /// The feed-forward block: dense + GELU, dense, residual and LayerNorm.
+    private func feedForward(_ layer: BertWeights.Layer, tokenCount: Int, streaming: Bool, workspace w: BertWorkspace) {
+        let h = configuration.hiddenSize, i = configuration.intermediateSize
+        project(w.hidden, tokenCount, layer.intermediate, layer.intermediateBias, outFeatures: i, streaming: streaming, into: w.intermediate)
+        Kernels.gelu(w.intermediate, count: tokenCount * i)
+        w.residual.update(from: w.hidden, count: tokenCount * h)
+        Kernels.linear(
+            w.intermediate, rows: tokenCount, inFeatures: i, weight: layer.output, outFeatures: h,
+            output: w.residual, streaming: streaming
+        )
+        Kernels.layerNorm(
+            w.residual, bias: layer.outputBias, rows: tokenCount, columns: h,
+            weight: layer.outputNormWeight, normBias: layer.outputNormBias,
+            epsilon: configuration.layerNormEpsilon, output: w.hidden
+        )
+    }
+
+    /// `output = input · weightᵀ + bias` for a hidden-sized input.
+    private func project(
+        _ input: UnsafePointer<Float>, _ tokenCount: Int, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
+        outFeatures: Int? = nil, streaming: Bool, into output: UnsafeMutablePointer<Float>
+    ) {
+        let outFeatures = outFeatures ?? configuration.hiddenSize
+        Kernels.broadcastRows(bias, into: output, rows: tokenCount, columns: outFeatures)
+        Kernels.linear(
+            input, rows: tokenCount, inFeatures: configuration.hiddenSize, weight: weight, outFeatures: outFeatures,
+            output: output, streaming: streaming
+        )
+    }
+
+    /// The mean of each sequence's token vectors, divided by its L2 norm (at least 1e-12).
+    private func meanPool(_ sequences: [[Int]], hidden: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
+        let h = configuration.hiddenSize
+        var row = hidden
+        for (s, ids) in sequences.enumerated() {
+            let vector = output + s * h
+            vector.initialize(repeating: 0, count: h)
+            for _ in ids {
+                for c in 0..<h { vector[c] += row[c] }
+                row += h
+            }
+            var norm: Float = 0
+            for c in 0..<h {
+                vector[c] /= Float(ids.count)
+                norm += vector[c] * vector[c]
+            }
+            let inverse = 1 / max(norm.squareRoot(), 1e-12)
+            for c in 0..<h { vector[c] *= inverse }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+/// Scratch memory for one forward pass of up to `tokenCapacity` tokens, owned by one thread and
+/// reused for every batch it runs, so the hot path allocates nothing per token.
+final class BertWorkspace {
+    let tokenCapacity: Int
+    /// The hidden states, `[tokens, hidden]`.
+    let hidden: UnsafeMutablePointer<Float>
+    let query: UnsafeMutablePointer<Float>
+    let key: UnsafeMutablePointer<Float>
+    let value: UnsafeMutablePointer<Float>
+    /// The attention heads' outputs, concatenated, `[tokens, hidden]`.
+    let context: UnsafeMutablePointer<Float>
+    /// A sub-layer's output plus its residual input, before LayerNorm.
+    let residual: UnsafeMutablePointer<Float>
+    /// The feed-forward activations, `[tokens, intermediate]`.
+    let intermediate: UnsafeMutablePointer<Float>
+    /// One head's attention probabilities, `[sequence, sequence]`.
+    let scores: UnsafeMutablePointer<Float>
+
+    init(configuration: BertConfiguration, tokenCapacity: Int) {
+        let hiddenCount = tokenCapacity * configuration.hiddenSize
+        self.tokenCapacity = tokenCapacity
+        hidden = .allocate(capacity: hiddenCount)
+        query = .allocate(capacity: hiddenCount)
+        key = .allocate(capacity: hiddenCount)
+        value = .allocate(capacity: hiddenCount)
+        context = .allocate(capacity: hiddenCount)
+        residual = .allocate(capacity: hiddenCount)
+        intermediate = .allocate(capacity: tokenCapacity * configuration.intermediateSize)
+        scores = .allocate(capacity: configuration.maxSequenceLength * configuration.maxSequenceLength)
+    }
+
+    deinit {
+        for buffer in [hidden, query, key, value, context, residual, intermediate, scores] {
+            buffer.deallocate()
+        }
+    }
+}
