@@ -175,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Jobs", "Postgres", "TestSupport"],
+            dependencies: ["Auth", "Jobs", "Postgres", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

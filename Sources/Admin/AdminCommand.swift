@@ -5,11 +5,11 @@ import Postgres
 
 /// `context0-admin`: operate a Context0 deployment from the shell.
 @main
-struct AdminCommand: ParsableCommand {
+struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "context0-admin",
-        abstract: "Operate Context0: migrations, jobs, queues, workers, tokens, keys and users.",
-        subcommands: [MigrateCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self, TokenCommand.self, KeysCommand.self, UsersCommand.self])
+        abstract: "Operate Context0: migrations, jobs, queues, workers, tokens, keys, users, embeddings.",
+        subcommands: [MigrateCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self, TokenCommand.self, KeysCommand.self, UsersCommand.self, EmbedCommand.self])
 }
 
 /// Options every command that talks to the database takes.

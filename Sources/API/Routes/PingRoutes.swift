@@ -1,6 +1,7 @@
 import Hummingbird
 
-/// `GET /api/v1/ping`: the unauthenticated health check of the Context0 spec.
+/// `GET /api/v1/ping`, the unauthenticated health check of the Context0 spec, and
+/// `GET /api/v1/openapi.json`, this server's OpenAPI document (also unauthenticated).
 struct PingRoutes: Sendable {
     let database: DatabaseHealth
 
@@ -19,6 +20,9 @@ struct PingRoutes: Sendable {
         group.get("ping") { _, _ in
             let reachable = await database.isReachable()
             return PingResponse(success: true, message: "pong", data: .init(version: "1.0.0", database: reachable ? "ok" : "unavailable"))
+        }
+        group.get("openapi.json") { _, _ in
+            try JSONResponse.make(.ok, OpenAPIDocument.json())
         }
     }
 }

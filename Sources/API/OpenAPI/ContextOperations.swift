@@ -1,0 +1,118 @@
+/// OpenAPI operations of the Context API.
+enum ContextOperations {
+    typealias Doc = OpenAPIDocument
+
+    static var errors: [String: Any] {
+        [
+            "400": Doc.contextError("invalid or missing fields"),
+            "401": Doc.contextError("missing, malformed, expired or revoked credentials"),
+            "403": Doc.contextError("the token lacks the scope, or names another user or organization"),
+            "413": Doc.contextError("the body is over 10 MiB"),
+            "500": Doc.contextError("internal error"),
+        ]
+    }
+
+    static func responses(_ success: [String: Any]) -> [String: Any] {
+        errors.merging(success) { $1 }
+    }
+
+    static func body(_ schema: [String: Any]) -> [String: Any] {
+        ["required": true, "content": ["application/json": ["schema": schema]]]
+    }
+
+    static var tenantFields: [String: Any] {
+        [
+            "user_id": ["type": "string", "description": "Must be the caller unless it has the admin scope."],
+            "organization_id": ["type": ["string", "null"], "description": "The caller's organization: the context is shared with it. Omit for private context."],
+        ]
+    }
+
+    static var document: [String: Any] {
+        Doc.object([
+            "content": ["type": "string", "minLength": 1],
+            "fileName": Doc.string, "fileType": Doc.string,
+            "fileSize": ["type": "integer", "minimum": 0], "lastModified": Doc.string,
+        ], required: ["content"])
+    }
+
+    static var add: [String: Any] {
+        [
+            "summary": "Add context: stored and queued for chunking and embedding (scope context:write)",
+            "requestBody": body(Doc.object(tenantFields.merging([
+                "documents": ["type": "array", "items": document, "minItems": 1, "maxItems": 100],
+                "source": Doc.string,
+                "context_type": ["type": "string", "enum": ["resource", "conversation", "instruction"], "default": "resource"],
+                "scope": ["type": "string", "enum": ["internal", "external"], "default": "internal"],
+                "metadata": ["type": "object", "default": [String: Any]()],
+                "chained": ["type": ["boolean", "string"], "description": "true/false, also as the strings \"true\"/\"false\"", "default": false],
+            ]) { $1 }, required: ["documents"])),
+            "responses": responses(["201": Doc.json("stored; indexing runs in the background", Doc.object([
+                "message": Doc.string, "count": ["type": "integer"],
+                "documents": ["type": "array", "items": Doc.object([
+                    "id": Doc.string, "duplicate": ["type": "boolean"], "job_id": ["type": ["integer", "null"]], "state": Doc.string,
+                ])],
+            ]))]),
+        ]
+    }
+
+    static var search: [String: Any] {
+        [
+            "summary": "Hybrid (vector + full-text) search of the caller's context (scope context:read)",
+            "requestBody": body(Doc.object(tenantFields.merging([
+                "query": ["type": "string", "minLength": 1, "maxLength": 2000],
+                "similarity_threshold": ["type": "number", "minimum": 0, "maximum": 1, "description": "Highest cosine similarity kept."],
+                "minimum_similarity_threshold": ["type": "number", "minimum": 0, "maximum": 1, "description": "Lowest cosine similarity kept."],
+                "scope": ["type": "string", "enum": ["internal", "external"], "default": "internal"],
+                "metadata": ["type": "object", "description": "Only documents whose metadata contains this object."],
+                "limit": ["type": "integer", "minimum": 1, "maximum": 100, "default": 10],
+            ]) { $1 }, required: ["query", "similarity_threshold", "minimum_similarity_threshold"])),
+            "responses": responses(["202": Doc.json("results, best first", Doc.object([
+                "results": ["type": "array", "items": Doc.object([
+                    "contextId": Doc.string, "contextData": Doc.string, "documentId": Doc.string, "source": Doc.string,
+                    "similarity": ["type": "number"], "score": ["type": "number"], "metadata": ["type": "object"],
+                ], required: ["contextId", "contextData"])],
+            ], required: ["results"]))]),
+        ]
+    }
+
+    static var delete: [String: Any] {
+        [
+            "summary": "Delete context (scope context:write): by_doc deletes the documents whose source or file name equals `source`; by_id deletes the document or context node whose id is `source`",
+            "requestBody": body(Doc.object(tenantFields.merging([
+                "source": Doc.string, "by_doc": ["type": ["boolean", "string"], "default": true], "by_id": ["type": ["boolean", "string"], "default": false],
+            ]) { $1 }, required: ["source"])),
+            "responses": responses(["204": ["description": "deleted (also when nothing matched)"]]),
+        ]
+    }
+
+    static var paging: [[String: Any]] {
+        [
+            ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500, "default": 100]],
+            ["name": "offset", "in": "query", "schema": ["type": "integer", "minimum": 0, "default": 0]],
+        ]
+    }
+
+    static var view: [String: Any] {
+        [
+            "summary": "The caller's context nodes, every field of the spec (scope context:read)",
+            "parameters": paging + [["name": "source", "in": "query", "schema": Doc.string]],
+            "responses": responses(["200": Doc.json("context nodes", Doc.object([
+                "context": ["type": "array", "items": ["type": "object"]], "total": ["type": "integer"],
+                "limit": ["type": "integer"], "offset": ["type": "integer"],
+            ], required: ["context"]))]),
+        ]
+    }
+
+    static var viewDocuments: [String: Any] {
+        [
+            "summary": "The caller's documents with their indexing state (scope context:read)",
+            "parameters": paging,
+            "responses": responses([
+                "200": Doc.json("documents", Doc.object([
+                    "documents": ["type": "array", "items": ["type": "object"]], "total": ["type": "integer"],
+                ], required: ["documents"])),
+                "402": Doc.contextError("the user is disabled"),
+            ]),
+        ]
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// The OpenAPI 3.1 description of what this server really serves, at `/api/v1/openapi.json`.
+/// `OpenAPIRouteTests` holds it to the live routes: every operation here must exist and
+/// answer as described.
+enum OpenAPIDocument {
+    static func json() -> [String: Any] {
+        [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Context0",
+                "version": "1.0.0",
+                "description": "Context and memory server: the Context API (spec/context-api.md) and the Context0 API (spec/context0-api.md).",
+            ],
+            "servers": [["url": "/"]],
+            "components": components,
+            "security": [["bearer": [String]()]],
+            "paths": [
+                "/api/v1/ping": ["get": ping],
+                "/api/v1/openapi.json": ["get": openAPI],
+                "/api/v1/context/add": ["post": ContextOperations.add],
+                "/api/v1/context/search": ["post": ContextOperations.search],
+                "/api/v1/context/delete": ["post": ContextOperations.delete],
+                "/api/v1/context/view": ["get": ContextOperations.view],
+                "/api/v1/context/view/docs": ["get": ContextOperations.viewDocuments],
+            ],
+        ]
+    }
+
+    static var components: [String: Any] {
+        [
+            "securitySchemes": [
+                "bearer": ["type": "http", "scheme": "bearer", "description": "A JWT (HS256, JWT_SECRET) or an API key from `context0-admin keys create`."],
+            ],
+            "schemas": [
+                "ContextError": object(["response": string, "error": string], required: ["response", "error"]),
+                "Envelope": object(["success": ["type": "boolean"], "message": string, "data": [String: Any]()], required: ["success", "message"]),
+            ],
+        ]
+    }
+
+    static var ping: [String: Any] {
+        [
+            "summary": "Health check (no authentication)",
+            "security": [[String: Any]](),
+            "responses": ["200": json("pong", object([
+                "success": ["type": "boolean", "const": true], "message": ["type": "string", "const": "pong"],
+                "data": object(["version": string, "database": ["type": "string", "enum": ["ok", "unavailable"]]], required: ["version"]),
+            ], required: ["success", "message", "data"]))],
+        ]
+    }
+
+    static var openAPI: [String: Any] {
+        [
+            "summary": "This document (no authentication)",
+            "security": [[String: Any]](),
+            "responses": ["200": json("the OpenAPI document", ["type": "object"])],
+        ]
+    }
+
+    // MARK: building blocks
+
+    static var string: [String: Any] {
+        ["type": "string"]
+    }
+
+    static func object(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
+        var schema: [String: Any] = ["type": "object", "properties": properties]
+        if !required.isEmpty { schema["required"] = required }
+        return schema
+    }
+
+    static func json(_ description: String, _ schema: [String: Any]) -> [String: Any] {
+        ["description": description, "content": ["application/json": ["schema": schema]]]
+    }
+
+    static func contextError(_ description: String) -> [String: Any] {
+        json(description, ["$ref": "#/components/schemas/ContextError"])
+    }
+}
