@@ -9,6 +9,14 @@ struct JSONBody {
 
     static let defaultLimit = 10 * 1024 * 1024
 
+    /// JSON5 is accepted too (unquoted keys, trailing commas): the spec's own curl example
+    /// writes `size : "Size of file"` without quotes, and clients copy examples verbatim.
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.allowsJSON5 = true
+        return decoder
+    }
+
     init(_ request: Request, limit: Int = JSONBody.defaultLimit) async throws {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
@@ -17,7 +25,7 @@ struct JSONBody {
         guard String(validating: data, as: UTF8.self) != nil else { throw APIError.validation("the request body is not valid UTF-8") }
         let parsed: JSONValue
         do {
-            parsed = try JSONDecoder().decode(JSONValue.self, from: data)
+            parsed = try Self.decoder.decode(JSONValue.self, from: data)
         } catch {
             throw APIError.validation("the request body is not valid JSON")
         }
