@@ -85,6 +85,7 @@ let package = Package(
                 "Auth",
                 "Postgres",
                 "Jobs",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -161,6 +162,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CoreTests",
+            dependencies: ["Core", "Embedding", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

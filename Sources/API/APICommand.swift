@@ -1,3 +1,4 @@
+import Core
 import Embedding
 import Foundation
 import Hummingbird
@@ -8,12 +9,7 @@ import Logging
 struct APICommand {
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? "info") ?? .info
-            return handler
-        }
-        let logger = Logger(label: "context0.api")
+        let logger = ProcessLogging.bootstrap(label: "context0.api", environment: environment)
         let configuration: APIConfiguration
         let embedder: any Embedder
         do {

@@ -20,12 +20,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: environment["LOG_LEVEL"] ?? "info") ?? .info
-            return handler
-        }
-        let logger = Logger(label: "context0.worker")
+        let logger = ProcessLogging.bootstrap(label: "context0.worker", environment: environment)
         let configuration: WorkerConfiguration
         do {
             configuration = try WorkerConfiguration(environment: environment, queuesOverride: queues)
