@@ -21,6 +21,7 @@ func buildApplication(configuration: APIConfiguration, embedder: any Embedder, l
     PingRoutes(database: DatabaseHealth(pool: pool)).add(to: api)
     let authenticated = api.group().add(middleware: AuthMiddleware(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool))
     ContextRoutes(pool: pool, store: ContextStore(queue: queue), embedder: embedder).add(to: authenticated.group("context"))
+    JobRoutes(pool: pool, queue: queue).add(to: authenticated.group("jobs"))
 
     var application = Application(
         router: router,

@@ -27,10 +27,12 @@ public struct JobOptions: Sendable, Equatable {
     public var timeout: Duration?
     /// At most one available or running job per key; enqueueing another returns the live one.
     public var uniqueKey: String?
+    /// The user the job works for: they may see it through the API.
+    public var ownerUserID: String?
 
     public init(
         queue: String? = nil, priority: Int16? = nil, runAt: Date? = nil,
-        maxAttempts: Int? = nil, timeout: Duration? = nil, uniqueKey: String? = nil
+        maxAttempts: Int? = nil, timeout: Duration? = nil, uniqueKey: String? = nil, ownerUserID: String? = nil
     ) {
         self.queue = queue
         self.priority = priority
@@ -38,6 +40,7 @@ public struct JobOptions: Sendable, Equatable {
         self.maxAttempts = maxAttempts
         self.timeout = timeout
         self.uniqueKey = uniqueKey
+        self.ownerUserID = ownerUserID
     }
 
     /// These options with `other`'s set values taking precedence.
@@ -45,6 +48,7 @@ public struct JobOptions: Sendable, Equatable {
         JobOptions(
             queue: other.queue ?? queue, priority: other.priority ?? priority,
             runAt: other.runAt ?? runAt, maxAttempts: other.maxAttempts ?? maxAttempts,
-            timeout: other.timeout ?? timeout, uniqueKey: other.uniqueKey ?? uniqueKey)
+            timeout: other.timeout ?? timeout, uniqueKey: other.uniqueKey ?? uniqueKey,
+            ownerUserID: other.ownerUserID ?? ownerUserID)
     }
 }

@@ -29,12 +29,13 @@ extension JobQueue {
         guard !jobs.isEmpty else { return [] }
         let columns = EnqueueColumns(jobs: jobs, configuration: configuration)
         let inserted = try connection.query("""
-            INSERT INTO jobs (kind, queue, args, priority, run_at, max_attempts, timeout_seconds, unique_key)
-            SELECT kind, queue, args, priority, coalesce(run_at, now()), max_attempts, timeout_seconds, unique_key
+            INSERT INTO jobs (kind, queue, args, priority, run_at, max_attempts, timeout_seconds, unique_key, owner_user_id)
+            SELECT kind, queue, args, priority, coalesce(run_at, now()), max_attempts, timeout_seconds, unique_key, owner_user_id
             FROM unnest(\(columns.kinds)::text[], \(columns.queues)::text[], \(columns.args)::jsonb[],
                         \(columns.priorities)::smallint[], \(columns.runAts)::timestamptz[],
-                        \(columns.maxAttempts)::integer[], \(columns.timeouts)::integer[], \(columns.uniqueKeys)::text[])
-                AS new (kind, queue, args, priority, run_at, max_attempts, timeout_seconds, unique_key)
+                        \(columns.maxAttempts)::integer[], \(columns.timeouts)::integer[], \(columns.uniqueKeys)::text[],
+                        \(columns.owners)::text[])
+                AS new (kind, queue, args, priority, run_at, max_attempts, timeout_seconds, unique_key, owner_user_id)
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running')
             DO NOTHING
             RETURNING id, queue, run_at <= now() AS due
@@ -70,6 +71,7 @@ private struct EnqueueColumns {
     var maxAttempts: [Int] = []
     var timeouts = PostgresNullableArray<Int>()
     var uniqueKeys = PostgresNullableArray<String>()
+    var owners = PostgresNullableArray<String>()
 
     init(jobs: [NewJob], configuration: JobQueue.Configuration) {
         for job in jobs {
@@ -82,6 +84,7 @@ private struct EnqueueColumns {
             maxAttempts.append(options.maxAttempts ?? configuration.defaultMaxAttempts)
             timeouts.values.append(options.timeout.map { max(1, Int($0.seconds.rounded(.up))) })
             uniqueKeys.values.append(options.uniqueKey)
+            owners.values.append(options.ownerUserID)
         }
     }
 }

@@ -20,6 +20,7 @@ public struct JobRecord: Sendable, Codable, Equatable {
     public var attemptedAt: Date?
     public var finishedAt: Date?
     public var cancelRequestedAt: Date?
+    public var ownerUserID: String?
 
     /// One failed attempt, kept for good in the job's `errors`.
     public struct AttemptError: Sendable, Codable, Equatable {
@@ -31,7 +32,7 @@ public struct JobRecord: Sendable, Codable, Equatable {
 
     static let columns = """
         id, kind, queue, args, state, priority, run_at, attempt, max_attempts, timeout_seconds,
-        unique_key, errors, worker_id, created_at, attempted_at, finished_at, cancel_requested_at
+        unique_key, errors, worker_id, created_at, attempted_at, finished_at, cancel_requested_at, owner_user_id
         """
 
     init(row: PostgresRow) throws {
@@ -52,6 +53,7 @@ public struct JobRecord: Sendable, Codable, Equatable {
         attemptedAt = try row.decode("attempted_at", as: Date?.self)
         finishedAt = try row.decode("finished_at", as: Date?.self)
         cancelRequestedAt = try row.decode("cancel_requested_at", as: Date?.self)
+        ownerUserID = try row.decode("owner_user_id", as: String?.self)
     }
 }
 

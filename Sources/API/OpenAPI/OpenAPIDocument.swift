@@ -23,6 +23,7 @@ enum OpenAPIDocument {
                 "/api/v1/context/delete": ["post": ContextOperations.delete],
                 "/api/v1/context/view": ["get": ContextOperations.view],
                 "/api/v1/context/view/docs": ["get": ContextOperations.viewDocuments],
+                "/api/v1/jobs/{id}": ["get": job],
             ],
         ]
     }
@@ -35,6 +36,10 @@ enum OpenAPIDocument {
             "schemas": [
                 "ContextError": object(["response": string, "error": string], required: ["response", "error"]),
                 "Envelope": object(["success": ["type": "boolean"], "message": string, "data": [String: Any]()], required: ["success", "message"]),
+            "Error": object([
+                "success": ["type": "boolean", "const": false], "message": string,
+                "error": object(["code": string, "details": string, "field": string], required: ["code", "details"]),
+            ], required: ["success", "message", "error"]),
             ],
         ]
     }
@@ -55,6 +60,19 @@ enum OpenAPIDocument {
             "summary": "This document (no authentication)",
             "security": [[String: Any]](),
             "responses": ["200": json("the OpenAPI document", ["type": "object"])],
+        ]
+    }
+
+    static var job: [String: Any] {
+        [
+            "summary": "The caller's own background job: state, attempts, last error",
+            "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1]]],
+            "responses": [
+                "200": json("the job", ["$ref": "#/components/schemas/Envelope"]),
+                "400": json("the id is not a positive whole number", ["$ref": "#/components/schemas/Error"]),
+                "401": json("missing or invalid credentials", ["$ref": "#/components/schemas/Error"]),
+                "404": json("no such job of the caller's", ["$ref": "#/components/schemas/Error"]),
+            ],
         ]
     }
 

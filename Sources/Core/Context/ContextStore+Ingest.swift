@@ -38,7 +38,9 @@ extension ContextStore {
             UPDATE context_documents SET state = 'chunked', node_count = \(chunks.count), updated_at = now() WHERE id = \(document.id)
             """)
         try queue.enqueue(
-            try NewJob(EmbedDocumentJob(documentID: document.id), options: JobOptions(uniqueKey: "context.embed:\(document.id)")),
+            try NewJob(
+                EmbedDocumentJob(documentID: document.id),
+                options: JobOptions(uniqueKey: "context.embed:\(document.id)", ownerUserID: document.owner.userID)),
             on: connection)
     }
 

@@ -52,7 +52,9 @@ public struct ContextStore: Sendable {
                         \(document.fileName), \(document.fileType), \(document.fileSize), \(document.lastModified),
                         \(document.content), \(hash))
                 """)
-            let job = try NewJob(IngestDocumentJob(documentID: id), options: JobOptions(uniqueKey: "context.ingest:\(id)"))
+            let job = try NewJob(
+                IngestDocumentJob(documentID: id),
+                options: JobOptions(uniqueKey: "context.ingest:\(id)", ownerUserID: context.owner.userID))
             return AddedDocument(id: id, duplicate: false, jobID: try queue.enqueue(job, on: connection).id)
         }
     }
