@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "context0-admin", targets: ["Admin"]),
         .executable(name: "context0-bench-queue", targets: ["QueueBenchmark"]),
         .executable(name: "context0-embedding-benchmark", targets: ["EmbeddingBenchmark"]),
+        .executable(name: "context0-bench-api", targets: ["APIBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -72,6 +73,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LLM",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Auth",
             dependencies: [
                 "Postgres",
@@ -83,6 +94,7 @@ let package = Package(
             name: "Core",
             dependencies: [
                 "Auth",
+                "Embedding",
                 "Postgres",
                 "Jobs",
                 .product(name: "Logging", package: "swift-log"),
@@ -138,6 +150,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "APIBenchmark",
+            dependencies: [
+                "Postgres",
+                "Jobs",
+                "Auth",
+                "Core",
+                "Embedding",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["Postgres", "Jobs"],
@@ -158,6 +185,16 @@ let package = Package(
             name: "EmbeddingTests",
             dependencies: [
                 "Embedding",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LLMTests",
+            dependencies: [
+                "LLM",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,0 +1,98 @@
+import Foundation
+import Postgres
+
+extension MemoryStore {
+    /// A page of the user's live memories and how many match in all.
+    public func list(userID: String, filter: MemoryFilter, on connection: PostgresConnection) throws -> (memories: [Memory], total: Int) {
+        let conditions = Self.conditions(userID: userID, filter: filter)
+        // The sort column comes from a closed enum, never from the request's text.
+        let order = "m.\(filter.sortBy.rawValue) \(filter.ascending ? "ASC" : "DESC") NULLS LAST, m.id"
+        let results = try connection.pipeline([
+            """
+            SELECT \(unsafeRaw: Memory.columns) FROM memories m WHERE \(conditions)
+            ORDER BY \(unsafeRaw: order) LIMIT \(filter.limit) OFFSET \(filter.skip)
+            """,
+            "SELECT count(*) AS total FROM memories m WHERE \(conditions)",
+        ])
+        return (try results[0].rows.map(Memory.init(row:)), try results[1].first!.decode("total"))
+    }
+
+    static func conditions(userID: String, filter: MemoryFilter) -> PostgresQuery {
+        """
+        m.user_id = \(userID) AND m.deleted_at IS NULL
+        AND (\(filter.category)::text IS NULL OR m.category = \(filter.category))
+        AND (\(filter.emotion)::text IS NULL OR m.emotion = \(filter.emotion))
+        AND (\(filter.source?.rawValue)::text IS NULL OR m.source = \(filter.source?.rawValue))
+        AND m.tags @> \(filter.tags)::text[]
+        AND (\(filter.startDate)::timestamptz IS NULL OR m.created_at >= \(filter.startDate))
+        AND (\(filter.endDate)::timestamptz IS NULL OR m.created_at < \(filter.endDate))
+        """
+    }
+
+    /// Semantic + full-text search of the user's live memories, fused by reciprocal rank,
+    /// keeping hits whose cosine similarity is at least `threshold`; best first.
+    public func search(
+        userID: String, text: String, embedding: [Float], filter: MemoryFilter, threshold: Double, limit: Int,
+        on connection: PostgresConnection
+    ) throws -> [MemoryHit] {
+        let vector = PostgresVector(embedding)
+        let conditions = Self.conditions(userID: userID, filter: filter)
+        let candidates = max(50, limit)
+        let results = try connection.pipeline([
+            "BEGIN",
+            "SET LOCAL hnsw.iterative_scan = relaxed_order",
+            """
+            WITH vector_hits AS (
+                SELECT id, row_number() OVER () AS rank FROM (
+                    SELECT m.id FROM memories m WHERE \(conditions) AND m.embedding IS NOT NULL
+                    ORDER BY m.embedding <=> \(vector)::vector LIMIT \(candidates)) ranked
+            ), text_hits AS (
+                SELECT id, row_number() OVER (ORDER BY relevance DESC) AS rank FROM (
+                    SELECT m.id, ts_rank_cd(m.tsv, q) AS relevance FROM memories m, websearch_to_tsquery('english', \(text)) q
+                    WHERE m.tsv @@ q AND \(conditions) AND m.embedding IS NOT NULL
+                    ORDER BY relevance DESC LIMIT \(candidates)) ranked
+            ), fused AS (
+                SELECT id, sum(1.0 / (60 + rank)) AS score FROM (SELECT * FROM vector_hits UNION ALL SELECT * FROM text_hits) h GROUP BY id
+            )
+            SELECT \(unsafeRaw: Memory.columns), (1 - (m.embedding <=> \(vector)::vector))::float8 AS similarity, f.score::float8 AS score
+            FROM fused f JOIN memories m ON m.id = f.id
+            WHERE 1 - (m.embedding <=> \(vector)::vector) >= \(threshold)
+            ORDER BY f.score DESC, similarity DESC LIMIT \(limit)
+            """,
+            "COMMIT",
+        ])
+        return try results[2].rows.map { row in
+            MemoryHit(memory: try Memory(row: row), similarity: try row.decode("similarity"), score: try row.decode("score"))
+        }
+    }
+
+    /// The user's live, embedded memories most similar to `embedding` (for reconciliation).
+    public func nearest(userID: String, embedding: [Float], limit: Int, on connection: PostgresConnection) throws -> [MemoryHit] {
+        let vector = PostgresVector(embedding)
+        return try connection.query("""
+            SELECT \(unsafeRaw: Memory.columns), (1 - (m.embedding <=> \(vector)::vector))::float8 AS similarity
+            FROM memories m WHERE m.user_id = \(userID) AND m.deleted_at IS NULL AND m.embedding IS NOT NULL
+            ORDER BY m.embedding <=> \(vector)::vector LIMIT \(limit)
+            """).rows.map { MemoryHit(memory: try Memory(row: $0), similarity: try $0.decode("similarity"), score: try $0.decode("similarity")) }
+    }
+
+    /// Stores a memory's embedding and, when inferred, its category and emotion.
+    public func storeIndex(
+        id: UUID, embedding: [Float], category: (String, Double)?, emotion: (String, Double)?, on connection: PostgresConnection
+    ) throws {
+        guard let current = try connection.query("""
+            SELECT \(unsafeRaw: Memory.columns) FROM memories m WHERE m.id = \(id) AND m.deleted_at IS NULL FOR UPDATE
+            """).first.map(Memory.init(row:)) else { return }
+        let enriched = (category != nil && current.category == nil) || (emotion != nil && current.emotion == nil)
+        try connection.query("""
+            UPDATE memories SET embedding = \(PostgresVector(embedding))::vector, enrichment = 'done',
+                category = coalesce(category, \(category?.0)), category_confidence = coalesce(category_confidence, \(category?.1)),
+                emotion = coalesce(emotion, \(emotion?.0)), emotion_confidence = coalesce(emotion_confidence, \(emotion?.1)),
+                version = version + \(enriched ? 1 : 0), updated_at = now()
+            WHERE id = \(id)
+            """)
+        if enriched {
+            try recordHistory(of: current, change: "enriched", reason: "category and emotion inferred", on: connection)
+        }
+    }
+}
