@@ -39,7 +39,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let queue = JobQueue()
         let processor = JobProcessor(
             queue: queue, pool: pool, databaseURL: configuration.databaseURL,
-            registry: JobKinds.registry(queue: queue, pool: pool, embedder: embedder, chunker: configuration.chunker(for: embedder)),
+            registry: JobKinds.registry(
+                queue: queue, pool: pool, embedder: embedder, chunker: configuration.chunker(for: embedder),
+                classifier: try await MemoryClassifier(embedder: embedder)),
             configuration: configuration.processor, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
@@ -52,13 +54,20 @@ struct WorkerCommand: AsyncParsableCommand {
 
 /// Every job kind this worker runs.
 enum JobKinds {
-    static func registry(queue: JobQueue, pool: PostgresPool, embedder: any Embedder, chunker: TextChunker) -> JobRegistry {
+    static func registry(
+        queue: JobQueue, pool: PostgresPool, embedder: any Embedder, chunker: TextChunker, classifier: MemoryClassifier
+    ) -> JobRegistry {
         var registry = JobRegistry()
         let store = ContextStore(queue: queue)
         let ingest = IngestDocument(store: store, pool: pool, chunker: chunker)
         let embed = EmbedDocument(store: store, pool: pool, embedder: embedder)
         registry.register(IngestDocumentJob.self) { job, context in try await ingest.run(job, context: context) }
         registry.register(EmbedDocumentJob.self) { job, context in try await embed.run(job, context: context) }
+        let memories = MemoryStore(queue: queue)
+        let indexMemory = IndexMemory(store: memories, pool: pool, embedder: embedder, classifier: classifier)
+        let extract = ExtractMemories(extraction: MemoryExtraction(pool: pool, memories: memories, embedder: embedder, finder: RuleFactFinder()))
+        registry.register(IndexMemoryJob.self) { job, context in try await indexMemory.run(job, context: context) }
+        registry.register(ExtractMemoriesJob.self) { job, context in try await extract.run(job, context: context) }
         registry.register(NoOpJob.self) { _, _ in .completed }
         registry.register(SleepJob.self) { job, context in try await job.run(context: context) }
         registry.register(PruneJobsJob.self) { job, context in try await job.run(queue: queue, pool: pool, context: context) }

@@ -21,7 +21,7 @@ struct WorkerConfiguration: Sendable {
             throw ConfigurationError("DATABASE_URL is not set and no embedded PostgreSQL was found (run `make run` or scripts/postgres.sh start)")
         }
         databaseURL = url
-        let queues = try Self.parseQueues(queuesOverride ?? environment["WORKER_QUEUES"] ?? "default=20,ingest=4,embedding=2,maintenance=2")
+        let queues = try Self.parseQueues(queuesOverride ?? environment["WORKER_QUEUES"] ?? "default=20,ingest=4,embedding=2,extraction=2,maintenance=2")
         processor = JobProcessorConfiguration(queues: queues)
         func milliseconds(_ name: String) throws -> Duration? {
             guard let text = environment[name] else { return nil }

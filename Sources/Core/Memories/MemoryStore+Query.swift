@@ -96,3 +96,22 @@ extension MemoryStore {
         }
     }
 }
+
+extension MemoryStore {
+    /// What indexing needs: the text, the embedding if it is already known, and whether a
+    /// category and an emotion are set. Nil for a deleted or unknown memory.
+    public func memoryToIndex(id: UUID, on connection: PostgresConnection) throws -> (text: String, embedding: [Float]?, hasCategory: Bool, hasEmotion: Bool)? {
+        guard let row = try connection.query("""
+            SELECT text, embedding::text AS embedding, category IS NOT NULL AS has_category, emotion IS NOT NULL AS has_emotion
+            FROM memories WHERE id = \(id) AND deleted_at IS NULL
+            """).first else { return nil }
+        return (try row.decode("text"), try row.decode("embedding", as: PostgresVector?.self)?.values,
+                try row.decode("has_category"), try row.decode("has_emotion"))
+    }
+
+    /// Stores an embedding computed elsewhere (extraction has it already), so the memory is
+    /// searchable and comparable at once.
+    public func storeEmbedding(id: UUID, embedding: [Float], on connection: PostgresConnection) throws {
+        try connection.query("UPDATE memories SET embedding = \(PostgresVector(embedding))::vector WHERE id = \(id)")
+    }
+}

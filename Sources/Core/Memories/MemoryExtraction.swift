@@ -1,0 +1,140 @@
+import Embedding
+import Foundation
+import Jobs
+import Postgres
+
+/// Finds durable facts about a user in what they said. Offline: `FactExtractor`'s rules;
+/// with an LLM: a structured prompt.
+public protocol FactFinder: Sendable {
+    /// "offline" or "llm": recorded with what it produced.
+    var mode: String { get }
+    func facts(in statements: [String], userID: String) async throws -> [String]
+}
+
+/// The rules of `FactExtractor`, no model needed.
+public struct RuleFactFinder: FactFinder {
+    public init() {}
+    public var mode: String { "offline" }
+    public func facts(in statements: [String], userID: String) async throws -> [String] {
+        var seen = Set<String>()
+        return statements.flatMap(FactExtractor.facts(in:)).filter { seen.insert($0.lowercased()).inserted }
+    }
+}
+
+/// What one extraction did.
+public struct ExtractionSummary: Sendable, Equatable {
+    public var added = 0
+    public var refined = 0
+    public var superseded = 0
+    public var duplicates = 0
+    public var mode = "offline"
+}
+
+/// `memory.extract`: facts from a chat session's unprocessed user messages, or from a
+/// conversation document, reconciled with the user's similar memories (add, refine,
+/// supersede, skip duplicates), every change kept in history, every memory linked to the
+/// messages or document it came from. Running twice changes nothing the second time:
+/// messages are marked processed in the same transaction as the memory changes.
+public struct MemoryExtraction: Sendable {
+    let pool: PostgresPool
+    let memories: MemoryStore
+    let chats: ChatStore
+    let embedder: any Embedder
+    let finder: any FactFinder
+
+    public init(pool: PostgresPool, memories: MemoryStore, embedder: any Embedder, finder: any FactFinder) {
+        self.pool = pool
+        self.memories = memories
+        self.chats = ChatStore()
+        self.embedder = embedder
+        self.finder = finder
+    }
+
+    public func run(_ job: ExtractMemoriesJob) async throws -> ExtractionSummary {
+        if let sessionID = job.sessionID { return try await extract(session: sessionID, userID: job.userID) }
+        if let documentID = job.documentID { return try await extract(document: documentID, userID: job.userID) }
+        return ExtractionSummary(mode: finder.mode)
+    }
+
+    private func extract(session: UUID, userID: String) async throws -> ExtractionSummary {
+        let pending = try await pool.withConnection { [chats] in
+            try chats.unextractedUserMessages(sessionID: session, userID: userID, on: $0)
+        }
+        guard !pending.isEmpty else { return ExtractionSummary(mode: finder.mode) }
+        let facts = try await embeddedFacts(in: pending.map(\.content), userID: userID)
+        let refs = try PostgresJSON(encoding: pending.map { ["message_id": $0.id.uuidString.lowercased()] })
+        return try await pool.withTransaction { [chats, memories, finder] connection in
+            // Another run may have processed them while the facts were being found.
+            let still = try chats.unextractedUserMessages(sessionID: session, userID: userID, on: connection)
+            guard Set(still.map(\.id)).isSuperset(of: pending.map(\.id)) else { return ExtractionSummary(mode: finder.mode) }
+            var summary = try Self.apply(facts, userID: userID, source: .chat, refs: refs, memories: memories, on: connection)
+            summary.mode = finder.mode
+            try chats.markExtracted(pending.map(\.id), on: connection)
+            return summary
+        }
+    }
+
+    private func extract(document: UUID, userID: String) async throws -> ExtractionSummary {
+        let content = try await pool.withConnection {
+            try $0.query("SELECT content FROM context_documents WHERE id = \(document) AND user_id = \(userID)").first?.decode("content", as: String.self)
+        }
+        guard let content else { return ExtractionSummary(mode: finder.mode) }
+        let facts = try await embeddedFacts(in: Self.userStatements(in: content), userID: userID)
+        let refs = try PostgresJSON(encoding: [["document_id": document.uuidString.lowercased()]])
+        return try await pool.withTransaction { [memories, finder] connection in
+            var summary = try Self.apply(facts, userID: userID, source: .context, refs: refs, memories: memories, on: connection)
+            summary.mode = finder.mode
+            return summary
+        }
+    }
+
+    /// The lines a user said in a transcript: those prefixed `user:` (or `human:`, `me:`);
+    /// every line when the transcript has no speaker prefixes.
+    static func userStatements(in transcript: String) -> [String] {
+        let lines = transcript.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let speakers = ["user:", "human:", "me:"]
+        let said = lines.compactMap { line -> String? in
+            let lower = line.lowercased()
+            guard let prefix = speakers.first(where: lower.hasPrefix) else { return nil }
+            return String(line.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+        }
+        let hasSpeakers = lines.contains { $0.range(of: #"^[A-Za-z][A-Za-z ]{0,20}:"#, options: .regularExpression) != nil }
+        return hasSpeakers ? said : lines
+    }
+
+    private func embeddedFacts(in statements: [String], userID: String) async throws -> [(text: String, embedding: [Float])] {
+        let facts = try await finder.facts(in: statements, userID: userID)
+        guard !facts.isEmpty else { return [] }
+        return Array(zip(facts, try await embedder.embed(facts))).map { (text: $0.0, embedding: $0.1) }
+    }
+
+    /// Reconciles each fact with the user's most similar live memories and applies the decision.
+    static func apply(
+        _ facts: [(text: String, embedding: [Float])], userID: String, source: MemorySource, refs: PostgresJSON,
+        memories: MemoryStore, on connection: PostgresConnection
+    ) throws -> ExtractionSummary {
+        var summary = ExtractionSummary()
+        for fact in facts {
+            let nearest = try memories.nearest(userID: userID, embedding: fact.embedding, limit: 5, on: connection)
+            let candidates = nearest.map { (id: $0.memory.id, text: $0.memory.text, similarity: $0.similarity) }
+            switch MemoryReconciler.decide(fact: fact.text, candidates: candidates) {
+            case .duplicate:
+                summary.duplicates += 1
+            case .refine(let id):
+                _ = try memories.update(id: id, userID: userID, change: MemoryChange(text: fact.text), reason: "refined by a newer statement", on: connection)
+                try memories.storeEmbedding(id: id, embedding: fact.embedding, on: connection)
+                summary.refined += 1
+            case .contradict(let id):
+                let created = try memories.create(NewMemory(text: fact.text, source: source, sourceRefs: refs), userID: userID, on: connection)
+                try memories.storeEmbedding(id: created.memory.id, embedding: fact.embedding, on: connection)
+                try memories.supersede(id: id, by: created.memory.id, userID: userID, reason: "contradicted by: \(fact.text)", on: connection)
+                summary.superseded += 1
+            case .add:
+                let created = try memories.create(NewMemory(text: fact.text, source: source, sourceRefs: refs), userID: userID, on: connection)
+                try memories.storeEmbedding(id: created.memory.id, embedding: fact.embedding, on: connection)
+                summary.added += 1
+            }
+        }
+        return summary
+    }
+}
