@@ -22,6 +22,7 @@ func buildApplication(configuration: APIConfiguration, embedder: any Embedder, l
     let authenticated = api.group().add(middleware: AuthMiddleware(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool))
     ContextRoutes(pool: pool, store: ContextStore(queue: queue), embedder: embedder).add(to: authenticated.group("context"))
     JobRoutes(pool: pool, queue: queue).add(to: authenticated.group("jobs"))
+    MemoryRoutes(pool: pool, store: MemoryStore(queue: queue), embedder: embedder).add(to: authenticated.group("memories"))
 
     var application = Application(
         router: router,

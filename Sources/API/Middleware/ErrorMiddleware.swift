@@ -42,16 +42,20 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func response(for error: APIError, path: String) -> Response {
         let body: [String: Any]
+        var status = error.status
         if path.hasPrefix("/api/v1/context") {
             body = ["response": error.message, "error": error.code.rawValue]
         } else {
+            // The Context0 spec answers a field that fails validation with 422; a body that
+            // cannot be read at all stays 400.
+            if error.code == .validationError, error.status == .badRequest, error.field != nil { status = .unprocessableContent }
             var detail: [String: Any] = ["code": error.code.rawValue, "details": error.message]
             if let field = error.field { detail["field"] = field }
             body = ["success": false, "message": error.message, "error": detail]
         }
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         return Response(
-            status: error.status,
+            status: status,
             headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -1,0 +1,56 @@
+import Core
+import Foundation
+import Postgres
+
+/// One operation of `POST /memories/batch`: `{"op": "create", …fields}`,
+/// `{"op": "update", "id", …fields}` or `{"op": "delete", "id"}`.
+struct MemoryBatch {
+    let pool: PostgresPool
+    let store: MemoryStore
+    let userID: String
+
+    func run(_ operation: JSONValue, index: Int) async -> [String: Any] {
+        do {
+            guard case .object(let fields) = operation else { throw APIError.validation("each operation must be an object", field: "operations[\(index)]") }
+            let body = JSONBody(object: fields)
+            let op = try body.string("op", maxLength: 16) ?? ""
+            var result: [String: Any] = ["index": index, "op": op, "success": true]
+            switch op {
+            case "create":
+                let new = try MemoryRequests.new(body)
+                let (memory, jobID) = try await pool.withTransaction { [store, userID] in try store.create(new, userID: userID, on: $0) }
+                result["id"] = memory.id.uuidString.lowercased()
+                result["job_id"] = jobID
+            case "update":
+                let id = try Self.id(body)
+                let (change, reason) = try MemoryRequests.change(body)
+                guard try await pool.withTransaction({ [store, userID] in
+                    try store.update(id: id, userID: userID, change: change, reason: reason ?? "updated in a batch", on: $0)
+                }) != nil else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }
+                result["id"] = id.uuidString.lowercased()
+            case "delete":
+                let id = try Self.id(body)
+                guard try await pool.withTransaction({ [store, userID] in
+                    try store.delete(id: id, userID: userID, reason: "deleted in a batch", on: $0)
+                }) else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }
+                result["id"] = id.uuidString.lowercased()
+            default:
+                throw APIError.validation("op must be create, update or delete", field: "op")
+            }
+            return result
+        } catch let error as APIError {
+            var failure: [String: Any] = ["index": index, "success": false, "error": ["code": error.code.rawValue, "details": error.message]]
+            if let field = error.field { failure["field"] = field }
+            return failure
+        } catch {
+            return ["index": index, "success": false, "error": ["code": APIError.Code.internalError.rawValue, "details": "internal error"]]
+        }
+    }
+
+    static func id(_ body: JSONBody) throws -> UUID {
+        guard let text = try body.string("id", maxLength: 64), let id = UUID(uuidString: text) else {
+            throw APIError.validation("id must be a memory id", field: "id")
+        }
+        return id
+    }
+}

@@ -1,0 +1,128 @@
+import Core
+import Foundation
+import Hummingbird
+import Postgres
+
+/// The Memory API's request bodies and query strings, validated.
+enum MemoryRequests {
+    static let maxTextCharacters = 10_000
+    static let maxTags = 50
+    static let maxLimit = 100
+    static let maxBatch = 100
+
+    static func new(_ body: JSONBody) throws -> NewMemory {
+        guard let text = try body.string("text", maxLength: maxTextCharacters), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw APIError.validation("text must be a non-empty string of at most \(maxTextCharacters) characters", field: "text")
+        }
+        return NewMemory(
+            text: text,
+            category: try label(body, "category"),
+            emotion: try label(body, "emotion"),
+            tags: try tags(body) ?? [],
+            metadata: PostgresJSON(text: JSONValue.object(try body.object("metadata") ?? [:]).jsonText),
+            source: try body.choice("source", MemorySource.self) ?? .manual)
+    }
+
+    static func change(_ body: JSONBody) throws -> (MemoryChange, reason: String?) {
+        var change = MemoryChange()
+        if body.has("text") {
+            guard let text = try body.string("text", maxLength: maxTextCharacters), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw APIError.validation("text must be a non-empty string of at most \(maxTextCharacters) characters", field: "text")
+            }
+            change.text = text
+        }
+        change.category = try label(body, "category")
+        change.emotion = try label(body, "emotion")
+        change.tags = try tags(body)
+        change.metadata = try body.object("metadata").map { PostgresJSON(text: JSONValue.object($0).jsonText) }
+        guard !change.isEmpty else {
+            throw APIError.validation("nothing to change: give text, category, emotion, tags or metadata", field: "text")
+        }
+        return (change, try body.string("reason", maxLength: 500))
+    }
+
+    /// A category or emotion: lower-case letters, digits, `_` and `-`, at most 64 characters.
+    static func label(_ body: JSONBody, _ field: String) throws -> String? {
+        guard let value = try body.string(field, maxLength: 64) else { return nil }
+        let normalized = value.lowercased()
+        guard !normalized.isEmpty, normalized.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+            throw APIError.validation("\(field) must be a word (letters, digits, _ or -)", field: field)
+        }
+        return normalized
+    }
+
+    static func tags(_ body: JSONBody) throws -> [String]? {
+        guard let values = try body.array("tags") else { return nil }
+        guard values.count <= maxTags else { throw APIError.validation("at most \(maxTags) tags", field: "tags") }
+        return try values.map { value in
+            guard case .string(let tag) = value, !tag.isEmpty, tag.count <= 64 else {
+                throw APIError.validation("tags must be non-empty strings of at most 64 characters", field: "tags")
+            }
+            return tag
+        }
+    }
+
+    /// `limit` (0–100; 0 answers only the total), `skip`, `category`, `emotion`, `source`,
+    /// `tags` (comma-separated, all must match), `start_date`/`end_date` (ISO 8601 dates or
+    /// times; the end date is inclusive of its whole day), `sort_by`, `order`.
+    static func filter(_ request: Request) throws -> MemoryFilter {
+        let query = QueryParameters(request)
+        var filter = MemoryFilter()
+        filter.limit = try query.integer("limit", 0...maxLimit) ?? 20
+        filter.skip = try query.integer("skip", 0...10_000_000) ?? query.integer("offset", 0...10_000_000) ?? 0
+        filter.category = try query.string("category")?.lowercased()
+        filter.emotion = try query.string("emotion")?.lowercased()
+        filter.tags = try query.string("tags")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        if let source = try query.string("source") {
+            guard let value = MemorySource(rawValue: source) else { throw APIError.validation("source must be manual, chat or context", field: "source") }
+            filter.source = value
+        }
+        filter.startDate = try query.date("start_date", endOfDay: false)
+        filter.endDate = try query.date("end_date", endOfDay: true)
+        if let start = filter.startDate, let end = filter.endDate, end < start {
+            throw APIError.validation("end_date is before start_date", field: "end_date")
+        }
+        if let sort = try query.string("sort_by") {
+            guard let field = MemoryFilter.SortField(rawValue: sort) else {
+                throw APIError.validation("sort_by must be one of " + MemoryFilter.SortField.allCases.map(\.rawValue).joined(separator: ", "), field: "sort_by")
+            }
+            filter.sortBy = field
+        }
+        switch try query.string("order")?.lowercased() {
+        case nil, "desc": filter.ascending = false
+        case "asc": filter.ascending = true
+        default: throw APIError.validation("order must be asc or desc", field: "order")
+        }
+        return filter
+    }
+}
+
+/// A request's query string, read with validation.
+struct QueryParameters {
+    let request: Request
+    init(_ request: Request) { self.request = request }
+
+    func string(_ name: String) throws -> String? {
+        guard let value = request.uri.queryParameters[name[...]] else { return nil }
+        guard value.count <= 256 else { throw APIError.validation("\(name) is too long", field: name) }
+        return value.isEmpty ? nil : String(value)
+    }
+
+    func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+        guard let text = try string(name) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.validation("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)", field: name)
+        }
+        return value
+    }
+
+    /// `2025-01-31` (a whole day, in UTC) or a full ISO 8601 time.
+    func date(_ name: String, endOfDay: Bool) throws -> Date? {
+        guard let text = try string(name) else { return nil }
+        if let time = try? Date(text, strategy: .iso8601) { return time }
+        if let day = try? Date(text + "T00:00:00Z", strategy: .iso8601) {
+            return endOfDay ? day.addingTimeInterval(86_400) : day
+        }
+        throw APIError.validation("\(name) must be a date like 2025-01-31 or an ISO 8601 time", field: name)
+    }
+}

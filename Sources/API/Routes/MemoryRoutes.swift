@@ -1,0 +1,125 @@
+import Core
+import Embedding
+import Foundation
+import Hummingbird
+import Postgres
+
+/// The Memory API: `/api/v1/memories…`, answered in the Context0 envelope.
+struct MemoryRoutes: Sendable {
+    let pool: PostgresPool
+    let store: MemoryStore
+    let embedder: any Embedder
+
+    func add(to group: RouterGroup<Context0RequestContext>) {
+        group.post(use: create)
+        group.get(use: list)
+        group.post("search", use: search)
+        group.post("batch", use: batch)
+        group.get("{id}", use: show)
+        group.put("{id}", use: update)
+        group.delete("{id}", use: delete)
+    }
+
+    /// 201 at once; embedding and (when none is given) category and emotion follow in a job.
+    @Sendable func create(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .memoriesWrite)
+        let new = try MemoryRequests.new(try await JSONBody(request))
+        let (memory, jobID) = try await pool.withTransaction { [store] in try store.create(new, userID: caller.userID, on: $0) }
+        var data = MemoryViews.memory(memory)
+        data["job_id"] = jobID
+        return try Envelope.make(.created, message: "memory created; enrichment pending", data: data)
+    }
+
+    @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .memoriesRead)
+        let id = try Self.memoryID(context)
+        let found = try await pool.withConnection { [store] connection -> (Memory, [MemoryHistoryEntry])? in
+            guard let memory = try store.find(id: id, userID: caller.userID, on: connection) else { return nil }
+            return (memory, try store.history(of: id, userID: caller.userID, on: connection))
+        }
+        guard let (memory, history) = found else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }
+        var data = MemoryViews.memory(memory)
+        data["history"] = history.map(MemoryViews.history)
+        return try Envelope.make(message: "memory found", data: data)
+    }
+
+    @Sendable func update(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .memoriesWrite)
+        let id = try Self.memoryID(context)
+        let (change, reason) = try MemoryRequests.change(try await JSONBody(request))
+        let updated = try await pool.withTransaction { [store] in
+            try store.update(id: id, userID: caller.userID, change: change, reason: reason ?? "updated by the user", on: $0)
+        }
+        guard let (memory, jobID) = updated else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }
+        var data = MemoryViews.memory(memory)
+        data["job_id"] = jobID ?? NSNull()
+        return try Envelope.make(message: "memory updated", data: data)
+    }
+
+    @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .memoriesWrite)
+        let id = try Self.memoryID(context)
+        let deleted = try await pool.withTransaction { [store] in
+            try store.delete(id: id, userID: caller.userID, reason: "deleted by the user", on: $0)
+        }
+        guard deleted else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }
+        return try Envelope.make(message: "memory deleted", data: ["id": id.uuidString.lowercased(), "deleted": true])
+    }
+
+    @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .memoriesRead)
+        let filter = try MemoryRequests.filter(request)
+        let (memories, total) = try await pool.withConnection { [store] in try store.list(userID: caller.userID, filter: filter, on: $0) }
+        return try Envelope.make(message: "\(total) memories", data: MemoryViews.page(
+            memories.map(MemoryViews.memory), total: total, limit: filter.limit, skip: filter.skip))
+    }
+
+    /// Semantic + full-text search with the list filters, a similarity threshold and scores.
+    @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .memoriesRead)
+        let body = try await JSONBody(request)
+        guard let query = try body.string("query", maxLength: 2000), !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw APIError.validation("query must be a non-empty string", field: "query")
+        }
+        let limit = try body.integer("limit", in: 1...MemoryRequests.maxLimit) ?? 10
+        let threshold = try body.number("threshold") ?? 0.3
+        guard (0...1).contains(threshold) else { throw APIError.validation("threshold must be between 0 and 1", field: "threshold") }
+        var filter = MemoryFilter()
+        filter.category = try MemoryRequests.label(body, "category")
+        filter.emotion = try MemoryRequests.label(body, "emotion")
+        filter.tags = try MemoryRequests.tags(body) ?? []
+        let embedding = try await embedder.embed(query)
+        let hits = try await pool.withConnection { [store, filter] in
+            try store.search(userID: caller.userID, text: query, embedding: embedding, filter: filter, threshold: threshold, limit: limit, on: $0)
+        }
+        return try Envelope.make(message: "\(hits.count) memories found", data: ["results": hits.map(MemoryViews.hit), "query": query])
+    }
+
+    /// Up to 100 create/update/delete operations, each answered on its own; one failing
+    /// does not undo the others (each runs in its own transaction).
+    @Sendable func batch(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .memoriesWrite)
+        let body = try await JSONBody(request)
+        guard let operations = try body.array("operations"), !operations.isEmpty else {
+            throw APIError.validation("operations must be a non-empty array", field: "operations")
+        }
+        guard operations.count <= MemoryRequests.maxBatch else {
+            throw APIError.validation("at most \(MemoryRequests.maxBatch) operations per batch", field: "operations")
+        }
+        var results = [[String: Any]]()
+        for (index, operation) in operations.enumerated() {
+            results.append(await MemoryBatch(pool: pool, store: store, userID: caller.userID).run(operation, index: index))
+        }
+        let failed = results.filter { $0["success"] as? Bool == false }.count
+        return try Envelope.make(message: "\(operations.count - failed) of \(operations.count) operations succeeded", data: [
+            "results": results, "succeeded": operations.count - failed, "failed": failed,
+        ])
+    }
+
+    static func memoryID(_ context: Context0RequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
+            throw APIError.validation("the memory id must be a UUID", field: "id")
+        }
+        return id
+    }
+}
