@@ -17,6 +17,8 @@ bench-queue:
 bench-embed:
 	@bench/embed/run.sh
 
+bench-api: ; @bench/api/run.sh
+
 db-start:
 	@scripts/setup.sh
 	@scripts/postgres.sh start

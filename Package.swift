@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "Auth",
                 "Embedding",
+                "LLM",
                 "Postgres",
                 "Jobs",
                 .product(name: "Logging", package: "swift-log"),
@@ -110,6 +111,7 @@ let package = Package(
                 "Auth",
                 "Core",
                 "Embedding",
+                "LLM",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,6 +125,7 @@ let package = Package(
                 "Jobs",
                 "Core",
                 "Embedding",
+                "LLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -2,6 +2,7 @@ import Core
 import Embedding
 import Foundation
 import Hummingbird
+import LLM
 import Logging
 
 /// `context0-api`: serves the HTTP API until SIGTERM or SIGINT, then drains and stops.
@@ -12,14 +13,17 @@ struct APICommand {
         let logger = ProcessLogging.bootstrap(label: "context0.api", environment: environment)
         let configuration: APIConfiguration
         let embedder: any Embedder
+        let model: (any LanguageModel)?
         do {
             configuration = try APIConfiguration(environment: environment)
             embedder = try EmbedderFactory.makeEmbedder(configuration.embedding)
+            model = try LLMConfiguration(environment: environment).map { ChatCompletionsClient(configuration: $0, logger: logger) }
         } catch {
             logger.critical("cannot start: \(error)")
             exit(1)
         }
-        let application = buildApplication(configuration: configuration, embedder: embedder, logger: logger)
+        logger.info("language model: \(model.map { "\($0.modelName) (llm mode)" } ?? "none (offline mode)")")
+        let application = buildApplication(configuration: configuration, embedder: embedder, model: model, logger: logger)
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 }

@@ -3,12 +3,15 @@ import Core
 import Embedding
 import Hummingbird
 import Jobs
+import LLM
 import Logging
 import Postgres
 
 /// Builds the API application: the database pool, the embedder, the routes and the services
 /// to run. `APICommand` calls it with the environment's configuration; tests can call it too.
-func buildApplication(configuration: APIConfiguration, embedder: any Embedder, logger: Logger) -> some ApplicationProtocol {
+func buildApplication(
+    configuration: APIConfiguration, embedder: any Embedder, model: (any LanguageModel)?, logger: Logger
+) -> some ApplicationProtocol {
     let pool = PostgresPool(
         configuration: .init(url: configuration.databaseURL, maxConnections: configuration.databasePoolSize, applicationName: "context0-api"),
         logger: logger)
@@ -22,7 +25,15 @@ func buildApplication(configuration: APIConfiguration, embedder: any Embedder, l
     let authenticated = api.group().add(middleware: AuthMiddleware(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool))
     ContextRoutes(pool: pool, store: ContextStore(queue: queue), embedder: embedder).add(to: authenticated.group("context"))
     JobRoutes(pool: pool, queue: queue).add(to: authenticated.group("jobs"))
-    MemoryRoutes(pool: pool, store: MemoryStore(queue: queue), embedder: embedder).add(to: authenticated.group("memories"))
+    let memories = MemoryStore(queue: queue)
+    let contexts = ContextStore(queue: queue)
+    let retriever = Retriever(pool: pool, memories: memories, contexts: contexts)
+    let assistant = Assistant(model: model, embedder: embedder)
+    MemoryRoutes(pool: pool, store: memories, embedder: embedder).add(to: authenticated.group("memories"))
+    ChatRoutes(pool: pool, chats: ChatStore(), queue: queue, retriever: retriever, assistant: assistant, embedder: embedder)
+        .add(to: authenticated.group("chat"))
+    QARoutes(pool: pool, history: QAStore(), retriever: retriever, assistant: assistant, embedder: embedder)
+        .add(to: authenticated.group("qa"))
 
     var application = Application(
         router: router,

@@ -20,8 +20,8 @@ struct TokenCommand: ParsableCommand {
         guard !user.isEmpty, user.count <= 256 else { throw ValidationError("--user must be 1-256 characters") }
         guard let lifetime = Output.duration(ttl), lifetime > .zero else { throw ValidationError("--ttl must look like 30m, 1h, 7d") }
         let scopeList = try scopes.map(Self.parseScopes)
-        let now = Int(Date().timeIntervalSince1970)
-        let claims = JSONWebToken.Claims(sub: user, org_id: org, scopes: scopeList, exp: now + Int(lifetime.seconds), iat: now)
+        let now = Date().timeIntervalSince1970.rounded(.down)
+        let claims = JSONWebToken.Claims(sub: user, org_id: org, scopes: scopeList, exp: now + lifetime.seconds.rounded(), iat: now)
         print(try JSONWebToken(secret: configuration.jwtSecret).sign(claims))
     }
 

@@ -9,10 +9,11 @@ public struct JSONWebToken: Sendable {
         public var sub: String
         public var org_id: String?
         public var scopes: [String]?
-        public var exp: Int
-        public var iat: Int?
+        /// Seconds since the epoch; RFC 7519 allows fractions.
+        public var exp: Double
+        public var iat: Double?
 
-        public init(sub: String, org_id: String? = nil, scopes: [String]? = nil, exp: Int, iat: Int? = nil) {
+        public init(sub: String, org_id: String? = nil, scopes: [String]? = nil, exp: Double, iat: Double? = nil) {
             self.sub = sub
             self.org_id = org_id
             self.scopes = scopes
@@ -73,7 +74,7 @@ public struct JSONWebToken: Sendable {
             throw .invalidClaims("sub (string) and exp (number) are required")
         }
         guard !claims.sub.isEmpty, claims.sub.count <= 256 else { throw .invalidClaims("sub must be 1-256 characters") }
-        guard Double(claims.exp) > now.timeIntervalSince1970 else { throw .expired }
+        guard claims.exp > now.timeIntervalSince1970 else { throw .expired }
         return claims
     }
 }

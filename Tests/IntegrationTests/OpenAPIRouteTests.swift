@@ -27,7 +27,7 @@ import Testing
             #expect(document["openapi"] as? String == "3.1.0")
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
             #expect(paths.count >= 7)
-            let token = try JSONWebToken(secret: secret).sign(.init(sub: "openapi-user", exp: Int(Date().timeIntervalSince1970) + 600))
+            let token = try JSONWebToken(secret: secret).sign(.init(sub: "openapi-user", exp: Date().timeIntervalSince1970 + 600))
 
             for (template, operations) in paths {
                 // Path parameters get an example value: an id that exists for nobody.

@@ -88,7 +88,7 @@ struct SlowJob: JobArguments {
                     try await pool.withConnection { try JobQueue().find(id: id, on: $0) }?.state == .failed
                 }
                 let record = try await pool.withConnection { try JobQueue().find(id: id, on: $0) }!
-                #expect(record.errors.first?.error.contains("timed out") == true)
+                #expect(record.errors.first?.error.contains("timed out") == true, "errors: \(record.errors)")
             }
         }
     }

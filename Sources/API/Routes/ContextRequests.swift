@@ -79,7 +79,9 @@ enum ContextRequests {
     }
 
     static func search(_ body: JSONBody, caller: Identity) throws -> Search {
-        let tenant = try tenant(body, caller: caller)
+        var tenant = try tenant(body, caller: caller)
+        // Searching sees what the user sees: their private context and their organization's.
+        if tenant.organizationID == nil, tenant.userID == caller.userID { tenant.organizationID = caller.organizationID }
         guard let query = try body.string("query", maxLength: maxQueryCharacters),
               !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.validation("query must be a non-empty string", field: "query")

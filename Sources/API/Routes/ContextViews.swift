@@ -4,11 +4,7 @@ import Foundation
 /// How context appears in responses: every field `spec/context-api.md` lists for a node.
 enum ContextViews {
     static func node(_ node: ContextNode) -> [String: Any] {
-        var metadata = (try? JSONSerialization.jsonObject(with: Data(node.metadata.utf8))) as? [String: Any] ?? [:]
-        metadata["size"] = metadata["size"] ?? node.fileSize ?? node.text.utf8.count
-        metadata["file_name"] = metadata["file_name"] ?? node.fileName ?? NSNull()
-        metadata["doc_type"] = metadata["doc_type"] ?? node.fileType ?? NSNull()
-        metadata["modalities"] = metadata["modalities"] ?? ["text"]
+        let metadata = specMetadata(node)
         let id = node.id.uuidString.lowercased()
         return [
             "_id": id,
@@ -34,6 +30,29 @@ enum ContextViews {
             "text": node.text,
             "score": 0,
         ]
+    }
+
+    /// The document's metadata with the four keys the spec types — `size` (number),
+    /// `file_name`, `doc_type` (strings) and `modalities` (strings) — always present and of
+    /// those types: from the document's file details, else from the caller's metadata when
+    /// it has the right type (a modality list written as a string, `"['text', 'image']"`,
+    /// is read as a list), else defaults. Every other key of the caller's is kept as given.
+    static func specMetadata(_ node: ContextNode) -> [String: Any] {
+        var metadata = (try? JSONSerialization.jsonObject(with: Data(node.metadata.utf8))) as? [String: Any] ?? [:]
+        metadata["size"] = node.fileSize ?? (metadata["size"] as? NSNumber).map(\.intValue) ?? node.text.utf8.count
+        metadata["file_name"] = node.fileName ?? metadata["file_name"] as? String ?? ""
+        metadata["doc_type"] = node.fileType ?? metadata["doc_type"] as? String ?? "text"
+        metadata["modalities"] = modalities(metadata["modalities"])
+        return metadata
+    }
+
+    static func modalities(_ value: Any?) -> [String] {
+        if let list = value as? [String], !list.isEmpty { return list }
+        if let text = value as? String {
+            let names = text.split { !$0.isLetter }.map(String.init)
+            if !names.isEmpty { return names }
+        }
+        return ["text"]
     }
 
     static func document(_ document: ContextDocument) -> [String: Any] {

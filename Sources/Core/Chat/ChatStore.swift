@@ -25,7 +25,7 @@ public struct ChatSession: Sendable, Equatable {
     }
 }
 
-public struct ChatMessage: Sendable, Equatable {
+public struct ChatMessageRecord: Sendable, Equatable {
     public var id: UUID
     public var sessionID: UUID
     public var role: String
@@ -74,33 +74,33 @@ public struct ChatStore: Sendable {
         return (try results[0].rows.map(ChatSession.init(row:)), try results[1].first!.decode("total"))
     }
 
-    public func messages(sessionID: UUID, userID: String, limit: Int, skip: Int, on connection: PostgresConnection) throws -> (messages: [ChatMessage], total: Int) {
+    public func messages(sessionID: UUID, userID: String, limit: Int, skip: Int, on connection: PostgresConnection) throws -> (messages: [ChatMessageRecord], total: Int) {
         let results = try connection.pipeline([
             """
-            SELECT \(unsafeRaw: ChatMessage.columns) FROM chat_messages WHERE session_id = \(sessionID) AND user_id = \(userID)
+            SELECT \(unsafeRaw: ChatMessageRecord.columns) FROM chat_messages WHERE session_id = \(sessionID) AND user_id = \(userID)
             ORDER BY created_at, id LIMIT \(limit) OFFSET \(skip)
             """,
             "SELECT count(*) AS total FROM chat_messages WHERE session_id = \(sessionID) AND user_id = \(userID)",
         ])
-        return (try results[0].rows.map(ChatMessage.init(row:)), try results[1].first!.decode("total"))
+        return (try results[0].rows.map(ChatMessageRecord.init(row:)), try results[1].first!.decode("total"))
     }
 
     /// The last `count` messages of a session, oldest first (the conversation so far).
-    public func recentMessages(sessionID: UUID, userID: String, count: Int, on connection: PostgresConnection) throws -> [ChatMessage] {
+    public func recentMessages(sessionID: UUID, userID: String, count: Int, on connection: PostgresConnection) throws -> [ChatMessageRecord] {
         try connection.query("""
-            SELECT * FROM (SELECT \(unsafeRaw: ChatMessage.columns) FROM chat_messages
+            SELECT * FROM (SELECT \(unsafeRaw: ChatMessageRecord.columns) FROM chat_messages
                            WHERE session_id = \(sessionID) AND user_id = \(userID) ORDER BY created_at DESC, id DESC LIMIT \(count)) recent
             ORDER BY created_at, id
-            """).rows.map(ChatMessage.init(row:))
+            """).rows.map(ChatMessageRecord.init(row:))
     }
 
     public func addMessage(
         sessionID: UUID, userID: String, role: String, content: String, mode: String?, memoriesUsed: [UUID], on connection: PostgresConnection
-    ) throws -> ChatMessage {
-        let message = try ChatMessage(row: connection.query("""
+    ) throws -> ChatMessageRecord {
+        let message = try ChatMessageRecord(row: connection.query("""
             INSERT INTO chat_messages (id, session_id, user_id, role, content, mode, memories_used)
             VALUES (\(UUID()), \(sessionID), \(userID), \(role), \(content), \(mode), \(memoriesUsed)::uuid[])
-            RETURNING \(unsafeRaw: ChatMessage.columns)
+            RETURNING \(unsafeRaw: ChatMessageRecord.columns)
             """).first!)
         try connection.query("UPDATE chat_sessions SET message_count = message_count + 1, updated_at = now() WHERE id = \(sessionID)")
         return message
@@ -108,12 +108,12 @@ public struct ChatStore: Sendable {
 
     /// The user's messages in a session that extraction has not looked at yet, locked so a
     /// second run of the job waits and then finds them done.
-    public func unextractedUserMessages(sessionID: UUID, userID: String, on connection: PostgresConnection) throws -> [ChatMessage] {
+    public func unextractedUserMessages(sessionID: UUID, userID: String, on connection: PostgresConnection) throws -> [ChatMessageRecord] {
         try connection.query("""
-            SELECT \(unsafeRaw: ChatMessage.columns) FROM chat_messages
+            SELECT \(unsafeRaw: ChatMessageRecord.columns) FROM chat_messages
             WHERE session_id = \(sessionID) AND user_id = \(userID) AND role = 'user' AND extracted_at IS NULL
             ORDER BY created_at, id FOR UPDATE
-            """).rows.map(ChatMessage.init(row:))
+            """).rows.map(ChatMessageRecord.init(row:))
     }
 
     public func markExtracted(_ ids: [UUID], on connection: PostgresConnection) throws {

@@ -31,15 +31,17 @@ extension ContextStore {
     /// Candidates taken from each ranking before fusion.
     static let candidatesPerRanking = 50
 
-    /// Vector search (pgvector HNSW, cosine, with iterative index scans so the tenant filter
-    /// cannot starve the result) and PostgreSQL full-text search, fused by reciprocal rank
-    /// (k = 60), then kept if their cosine similarity lies between the thresholds; best first.
+    /// Vector search (pgvector HNSW, cosine, with iterative index scans so the tenant and
+    /// threshold filters cannot starve the result) and PostgreSQL full-text search, both
+    /// limited to hits whose cosine similarity lies between the thresholds, fused by
+    /// reciprocal rank (k = 60); best first.
     /// One round trip: the session settings and the query go as one pipeline.
     public func search(_ query: ContextQuery, on connection: PostgresConnection) throws -> [ContextHit] {
         let vector = PostgresVector(query.embedding)
         let candidates = max(Self.candidatesPerRanking, query.limit)
         let filter: PostgresQuery = """
             n.indexed AND \(Self.visible("n", to: query.caller))
+            AND (n.embedding <=> \(vector)::vector) BETWEEN \(1 - query.maximumSimilarity) AND \(1 - query.minimumSimilarity)
             AND EXISTS (SELECT 1 FROM context_documents d WHERE d.id = n.document_id
                         AND (\(query.scope?.rawValue)::text IS NULL OR d.scope = \(query.scope?.rawValue))
                         AND (\(query.metadata)::jsonb IS NULL OR d.metadata @> \(query.metadata)))

@@ -34,6 +34,9 @@ public struct ContextStore: Sendable {
     public func add(_ context: NewContext, on connection: PostgresConnection) throws -> [AddedDocument] {
         try context.documents.map { document in
             let hash = SHA256.hash(data: Data(document.content.utf8)).map { String(format: "%02x", $0) }.joined()
+            // Identical adds racing each other take turns here, so the second sees the first.
+            let identity = [context.owner.userID, context.owner.organizationID ?? "", context.source, document.fileName ?? "", hash].joined(separator: "\u{1F}")
+            try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(identity), 0))")
             if let existing = try connection.query("""
                 SELECT id FROM context_documents
                 WHERE user_id = \(context.owner.userID) AND organization_id IS NOT DISTINCT FROM \(context.owner.organizationID)

@@ -1,0 +1,327 @@
+import Auth
+import Crypto
+import Foundation
+import Jobs
+import Postgres
+import TestSupport
+import Testing
+
+/// The secret the test API verifies JWTs with.
+let testJWTSecret = "context-api-tests-secret-7f3a9c1e5b2d4680"
+
+/// A real `context0-api` process (and, unless asked otherwise, a real `context0-worker`)
+/// on a fresh database of its own, reached over HTTP on a free port.
+final class ContextServer: Sendable {
+    let database: TestDatabase
+    let pool: PostgresPool
+    let api: ChildProcess
+    let worker: ChildProcess?
+    let http: HTTPClient
+    let secret = testJWTSecret
+
+    /// The server the enclosing suite started (see `ContextServerTrait`).
+    @TaskLocal static var current: ContextServer?
+
+    static var shared: ContextServer {
+        get throws {
+            guard let current else { throw HTTPClientError("no ContextServer: the suite needs the .contextServer trait") }
+            return current
+        }
+    }
+
+    private init(database: TestDatabase, pool: PostgresPool, api: ChildProcess, worker: ChildProcess?, port: Int) {
+        self.database = database
+        self.pool = pool
+        self.api = api
+        self.worker = worker
+        http = HTTPClient(baseURL: "http://127.0.0.1:\(port)")
+    }
+
+    /// Settings that make the worker react within a fraction of a second.
+    static let workerSettings = [
+        "WORKER_QUEUES": "default=4,ingest=2,embedding=2",
+        "WORKER_POLL_INTERVAL_MS": "200",
+        "WORKER_HEARTBEAT_INTERVAL_MS": "200",
+        "WORKER_DEAD_AFTER_MS": "3000",
+        "WORKER_MAINTENANCE_INTERVAL_MS": "500",
+        "LOG_LEVEL": "notice",
+    ]
+
+    /// Runs `body` with a fresh database, the API and (if `withWorker`) a worker on it;
+    /// stops both processes and drops the database afterwards.
+    static func run(withWorker: Bool = true, _ body: @Sendable (ContextServer) async throws -> Void) async throws {
+        try await TestDatabase.with { database, pool in
+            let (api, port) = try await startAPI(database)
+            defer { api.stopNow() }
+            var worker: ChildProcess?
+            defer { worker?.stopNow() }
+            if withWorker { worker = try await startWorker(database, pool: pool) }
+            let server = ContextServer(database: database, pool: pool, api: api, worker: worker, port: port)
+            try await body(server)
+        }
+    }
+
+    private static func startAPI(_ database: TestDatabase) async throws -> (ChildProcess, Int) {
+        var lastError: Error?
+        for _ in 0..<3 {
+            let port = try freePort()
+            let api = try ChildProcess("context0-api", environment: [
+                "DATABASE_URL": database.url, "HOST": "127.0.0.1", "PORT": String(port),
+                "JWT_SECRET": testJWTSecret, "LOG_LEVEL": "notice",
+            ])
+            do {
+                try await eventually("the API to answer on port \(port)", timeout: .seconds(30), interval: .milliseconds(50)) {
+                    try api.requireRunning()
+                    return await httpGet("http://127.0.0.1:\(port)/api/v1/ping")?.status == 200
+                }
+                return (api, port)
+            } catch {
+                api.stopNow()
+                lastError = error
+            }
+        }
+        throw lastError!
+    }
+
+    private static func startWorker(_ database: TestDatabase, pool: PostgresPool) async throws -> ChildProcess {
+        let worker = try ChildProcess("context0-worker", environment: workerSettings.merging(["DATABASE_URL": database.url]) { $1 })
+        do {
+            try await eventually("worker \(worker.pid) to register and listen", timeout: .seconds(30)) {
+                try worker.requireRunning()
+                let registered = try await pool.query("SELECT count(*) AS n FROM workers WHERE pid = \(Int(worker.pid))")
+                    .first!.decode("n", as: Int.self)
+                guard registered > 0 else { return false }
+                let listeners = try await pool.query("""
+                    SELECT count(*) AS n FROM pg_stat_activity
+                    WHERE datname = current_database() AND application_name = 'context0-listener'
+                    """).first!.decode("n", as: Int.self)
+                return listeners > 0
+            }
+        } catch {
+            worker.stopNow()
+            throw error
+        }
+        return worker
+    }
+
+    // MARK: Credentials
+
+    /// A user id no other test uses.
+    static func newUser(_ label: String = "user") -> String {
+        "\(label)-\(UUID().uuidString.prefix(13).lowercased())"
+    }
+
+    /// A JWT signed with the API's secret.
+    func token(_ user: String, org: String? = nil, scopes: [String]? = nil, expiresIn: Int = 3600) -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        return try! JSONWebToken(secret: secret).sign(.init(sub: user, org_id: org, scopes: scopes, exp: Double(now + expiresIn), iat: Double(now)))
+    }
+
+    /// Runs `context0-admin` against this server's database.
+    func admin(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
+        try await ChildProcess.run("context0-admin", arguments + ["--database-url", database.url])
+    }
+
+    /// `context0-admin keys create --json`: the key's id and the key itself.
+    func createKey(user: String, org: String? = nil, scopes: [String]? = nil) async throws -> (id: String, key: String) {
+        var arguments = ["keys", "create", "--user", user, "--json"]
+        if let org { arguments += ["--org", org] }
+        if let scopes { arguments += ["--scopes", scopes.joined(separator: ",")] }
+        let result = try await admin(arguments)
+        guard result.status == 0, let json = JSON.parse(Data(result.output.utf8)),
+              let id = json["id"]?.string, let key = json["key"]?.string else {
+            throw HTTPClientError("keys create failed (\(result.status)): \(result.output) \(result.error)")
+        }
+        return (id, key)
+    }
+
+    func revokeKey(_ id: String) async throws {
+        let result = try await admin(["keys", "revoke", id])
+        guard result.status == 0 else { throw HTTPClientError("keys revoke failed (\(result.status)): \(result.error)") }
+    }
+
+    func disableUser(_ user: String) async throws {
+        let result = try await admin(["users", "disable", user, "--reason", "tests"])
+        guard result.status == 0 else { throw HTTPClientError("users disable failed (\(result.status)): \(result.error)") }
+    }
+
+    // MARK: Requests
+
+    func send(_ method: String, _ path: String, token: String? = nil, body: RequestBody = .none, headers: [String: String] = [:]) async throws -> HTTPAnswer {
+        try await http.send(method, path, token: token, body: body, headers: headers)
+    }
+
+    func post(_ endpoint: String, token: String?, _ body: RequestBody) async throws -> HTTPAnswer {
+        try await send("POST", "/api/v1/context/\(endpoint)", token: token, body: body)
+    }
+
+    func get(_ endpoint: String, token: String?) async throws -> HTTPAnswer {
+        try await send("GET", "/api/v1/context/\(endpoint)", token: token)
+    }
+
+    /// `POST add`, which must answer 201; the ids of the documents it reports.
+    @discardableResult
+    func add(token: String, _ body: RequestBody, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
+        let answer = try await post("add", token: token, body)
+        guard answer.status == 201 else {
+            Issue.record("add answered \(answer)", sourceLocation: sourceLocation)
+            throw HTTPClientError("add failed: \(answer)")
+        }
+        let documents = try #require(answer.json?["documents"]?.array, "add's body lists documents: \(answer)", sourceLocation: sourceLocation)
+        return try documents.map { try #require($0["id"]?.string, sourceLocation: sourceLocation) }
+    }
+
+    /// Adds the documents and waits until they are indexed; their ids.
+    @discardableResult
+    func addIndexed(token: String, _ body: RequestBody, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
+        let ids = try await add(token: token, body, sourceLocation: sourceLocation)
+        try await waitIndexed(ids)
+        return ids
+    }
+
+    /// Waits until every document is indexed (fails at once if one failed).
+    func waitIndexed(_ ids: [String], timeout: Duration = .seconds(25)) async throws {
+        let uuids = ids.compactMap { UUID(uuidString: $0) }
+        guard uuids.count == ids.count else { throw HTTPClientError("not document ids: \(ids)") }
+        try await eventually("documents \(ids) to be indexed", timeout: timeout, interval: .milliseconds(50)) {
+            let rows = try await pool.query("SELECT state FROM context_documents WHERE id = ANY(\(uuids))").rows
+            let states = try rows.map { try $0.decode("state", as: String.self) }
+            if states.contains("failed") { throw HTTPClientError("a document failed to index: \(states)") }
+            if states.count != uuids.count { throw HTTPClientError("documents vanished while waiting: \(states)") }
+            return states.allSatisfy { $0 == "indexed" }
+        }
+    }
+
+    /// `POST search` with thresholds 0...1 unless given.
+    func search(token: String, _ query: String, minimum: Double = 0, maximum: Double = 1, extra: [String: Any] = [:]) async throws -> HTTPAnswer {
+        var body: [String: Any] = ["query": query, "similarity_threshold": maximum, "minimum_similarity_threshold": minimum]
+        body.merge(extra) { $1 }
+        return try await post("search", token: token, .json(body))
+    }
+
+    /// `search` that must answer 202; its results.
+    func searchResults(token: String, _ query: String, minimum: Double = 0, maximum: Double = 1, extra: [String: Any] = [:],
+                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> [JSON] {
+        let answer = try await search(token: token, query, minimum: minimum, maximum: maximum, extra: extra)
+        #expect(answer.status == 202, "search answered \(answer)", sourceLocation: sourceLocation)
+        return try #require(answer.json?["results"]?.array, "search's body has results: \(answer)", sourceLocation: sourceLocation)
+    }
+
+    /// `GET view` (with a query string such as `?source=x`) that must answer 200.
+    func view(token: String, _ query: String = "", sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
+        let answer = try await get("view" + query, token: token)
+        #expect(answer.status == 200, "view answered \(answer)", sourceLocation: sourceLocation)
+        return try #require(answer.json, "view answered JSON: \(answer)", sourceLocation: sourceLocation)
+    }
+
+    /// `GET view/docs` that must answer 200.
+    func viewDocs(token: String, _ query: String = "", sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
+        let answer = try await get("view/docs" + query, token: token)
+        #expect(answer.status == 200, "view/docs answered \(answer)", sourceLocation: sourceLocation)
+        return try #require(answer.json, "view/docs answered JSON: \(answer)", sourceLocation: sourceLocation)
+    }
+
+    // MARK: Database
+
+    func nodeCount(document id: String) async throws -> Int {
+        let uuid = try #require(UUID(uuidString: id))
+        return try await pool.query("SELECT count(*) AS n FROM context_nodes WHERE document_id = \(uuid)").first!.decode("n", as: Int.self)
+    }
+
+    func documentExists(_ id: String) async throws -> Bool {
+        let uuid = try #require(UUID(uuidString: id))
+        return try await pool.query("SELECT count(*) AS n FROM context_documents WHERE id = \(uuid)").first!.decode("n", as: Int.self) == 1
+    }
+
+    /// Jobs of `kinds` whose `documentID` argument is this document, as (id, state).
+    func jobs(document id: String, kinds: [String] = ["context.ingest", "context.embed"]) async throws -> [(id: Int, kind: String, state: String)] {
+        try await pool.query("""
+            SELECT id, kind, state::text AS state FROM jobs
+            WHERE kind = ANY(\(kinds)) AND lower(args->>'documentID') = \(id.lowercased()) ORDER BY id
+            """).rows.map { (try $0.decode("id"), try $0.decode("kind"), try $0.decode("state")) }
+    }
+}
+
+/// Starts one `ContextServer` around the whole suite it is applied to and makes it
+/// `ContextServer.current` for every test inside (nested suites included).
+struct ContextServerTrait: SuiteTrait, TestScoping {
+    var isRecursive: Bool { false }
+
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        try await ContextServer.run { server in
+            try await ContextServer.$current.withValue(server) { try await function() }
+        }
+    }
+}
+
+extension Trait where Self == ContextServerTrait {
+    static var contextServer: Self { Self() }
+}
+
+extension ChildProcess {
+    func stopNow() {
+        if process.isRunning { signal(SIGKILL) }
+    }
+
+    func requireRunning() throws {
+        guard process.isRunning else {
+            throw HTTPClientError("\(process.executableURL?.lastPathComponent ?? "child") exited with \(process.terminationStatus): \(errorOutput)")
+        }
+    }
+}
+
+// MARK: Hand-made tokens
+
+/// JWTs built by hand, to be refused.
+enum ForgedToken {
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func base64URL(_ text: String) -> String { base64URL(Data(text.utf8)) }
+
+    static func claims(_ user: String, expiresIn: Int = 3600) -> String {
+        #"{"exp":\#(Int(Date().timeIntervalSince1970) + expiresIn),"sub":"\#(user)"}"#
+    }
+
+    /// `header.payload.signature`, signed HMAC-SHA256 with `secret` whatever the header says,
+    /// or with an empty signature when `secret` is nil.
+    static func make(header: String, payload: String, secret: String?) -> String {
+        let signingInput = base64URL(header) + "." + base64URL(payload)
+        guard let secret else { return signingInput + "." }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(signingInput.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return signingInput + "." + base64URL(Data(mac))
+    }
+}
+
+// MARK: Assertions
+
+/// The Context API's error shape: exactly `{"response": string, "error": string}`.
+func expectContextError(
+    _ answer: HTTPAnswer, _ status: Int, _ what: @autoclosure () -> String = "",
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let label = what()
+    #expect(answer.status == status, "\(label): expected \(status), got \(answer)", sourceLocation: sourceLocation)
+    guard let object = answer.json?.object else {
+        Issue.record("\(label): the error body is not a JSON object: \(answer)", sourceLocation: sourceLocation)
+        return
+    }
+    #expect(Set(object.keys) == ["response", "error"], "\(label): error keys are \(object.keys.sorted())", sourceLocation: sourceLocation)
+    #expect(object["response"]?.string?.isEmpty == false, "\(label): response must be a non-empty string: \(answer)", sourceLocation: sourceLocation)
+    #expect(object["error"]?.string?.isEmpty == false, "\(label): error must be a non-empty string: \(answer)", sourceLocation: sourceLocation)
+    #expect(answer.headers["content-type"]?.contains("application/json") == true,
+            "\(label): content type \(answer.headers["content-type"] ?? "none")", sourceLocation: sourceLocation)
+}
+
+/// A document body for `add`: one document with `content`, plus extra fields.
+func addBody(_ content: String, source: String, fileName: String? = nil, extra: [String: Any] = [:]) -> RequestBody {
+    var document: [String: Any] = ["content": content]
+    if let fileName { document["fileName"] = fileName }
+    var body: [String: Any] = ["documents": [document], "source": source]
+    body.merge(extra) { $1 }
+    return .json(body)
+}
