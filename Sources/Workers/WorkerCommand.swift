@@ -3,6 +3,7 @@ import Core
 import Embedding
 import Foundation
 import Jobs
+import LLM
 import Logging
 import Postgres
 import ServiceLifecycle
@@ -41,7 +42,9 @@ struct WorkerCommand: AsyncParsableCommand {
             queue: queue, pool: pool, databaseURL: configuration.databaseURL,
             registry: JobKinds.registry(
                 queue: queue, pool: pool, embedder: embedder, chunker: configuration.chunker(for: embedder),
-                classifier: try await MemoryClassifier(embedder: embedder)),
+                classifier: try await MemoryClassifier(embedder: embedder),
+                finder: configuration.llm.map { LLMFactFinder(model: ChatCompletionsClient(configuration: $0, logger: logger), pool: pool) }
+                    ?? RuleFactFinder()),
             configuration: configuration.processor, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
@@ -55,7 +58,8 @@ struct WorkerCommand: AsyncParsableCommand {
 /// Every job kind this worker runs.
 enum JobKinds {
     static func registry(
-        queue: JobQueue, pool: PostgresPool, embedder: any Embedder, chunker: TextChunker, classifier: MemoryClassifier
+        queue: JobQueue, pool: PostgresPool, embedder: any Embedder, chunker: TextChunker, classifier: MemoryClassifier,
+        finder: any FactFinder
     ) -> JobRegistry {
         var registry = JobRegistry()
         let store = ContextStore(queue: queue)
@@ -65,7 +69,7 @@ enum JobKinds {
         registry.register(EmbedDocumentJob.self) { job, context in try await embed.run(job, context: context) }
         let memories = MemoryStore(queue: queue)
         let indexMemory = IndexMemory(store: memories, pool: pool, embedder: embedder, classifier: classifier)
-        let extract = ExtractMemories(extraction: MemoryExtraction(pool: pool, memories: memories, embedder: embedder, finder: RuleFactFinder()))
+        let extract = ExtractMemories(extraction: MemoryExtraction(pool: pool, memories: memories, embedder: embedder, finder: finder))
         registry.register(IndexMemoryJob.self) { job, context in try await indexMemory.run(job, context: context) }
         registry.register(ExtractMemoriesJob.self) { job, context in try await extract.run(job, context: context) }
         registry.register(NoOpJob.self) { _, _ in .completed }

@@ -2,6 +2,7 @@ import Core
 import Embedding
 import Foundation
 import Jobs
+import LLM
 import Postgres
 
 /// Everything a worker process is configured with, read from the environment here and
@@ -13,6 +14,8 @@ struct WorkerConfiguration: Sendable {
     /// Finished jobs older than this are pruned by the periodic maintenance job.
     var retention: Duration
     var embedding: EmbeddingConfiguration
+    /// The language model for extraction; nil is offline mode.
+    var llm: LLMConfiguration?
 
     /// Reads `DATABASE_URL` (or the embedded server), `WORKER_QUEUES` (`name=concurrency,…`),
     /// and the `WORKER_*_MS` intervals.
@@ -44,6 +47,7 @@ struct WorkerConfiguration: Sendable {
             return size
         } ?? min(queues.values.reduce(0, +) + 4, 16)
         embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
+        llm = try LLMConfiguration(environment: environment)
         processor.periodicJobs = [
             PeriodicJob(name: "maintenance.prune-jobs", interval: .seconds(300), job: try NewJob(PruneJobsJob(retentionSeconds: Int(retention.seconds)))),
         ]

@@ -46,7 +46,7 @@ extension ContextStore {
         let ids = try rows.map { try $0.decode("id", as: UUID.self).uuidString }
         let nodes = try rows.reduce(0) { $0 + (try $1.decode("node_count", as: Int?.self) ?? 0) }
         try queue.cancelPending(
-            kinds: [IngestDocumentJob.kind, EmbedDocumentJob.kind], argument: "documentID",
+            kinds: [IngestDocumentJob.kind, EmbedDocumentJob.kind, ExtractMemoriesJob.kind], argument: "documentID",
             in: ids.map { $0.uppercased() } + ids.map { $0.lowercased() }, on: connection)
         return (rows.count, nodes)
     }

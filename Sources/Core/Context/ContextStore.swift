@@ -58,7 +58,15 @@ public struct ContextStore: Sendable {
             let job = try NewJob(
                 IngestDocumentJob(documentID: id),
                 options: JobOptions(uniqueKey: "context.ingest:\(id)", ownerUserID: context.owner.userID))
-            return AddedDocument(id: id, duplicate: false, jobID: try queue.enqueue(job, on: connection).id)
+            let jobID = try queue.enqueue(job, on: connection).id
+            if context.contextType == .conversation {
+                // A conversation also yields memories about the user who had it.
+                try queue.enqueue(
+                    NewJob(ExtractMemoriesJob(userID: context.owner.userID, documentID: id),
+                           options: JobOptions(uniqueKey: "memory.extract:document:\(id)", ownerUserID: context.owner.userID)),
+                    on: connection)
+            }
+            return AddedDocument(id: id, duplicate: false, jobID: jobID)
         }
     }
 
