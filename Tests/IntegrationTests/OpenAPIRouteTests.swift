@@ -26,12 +26,13 @@ import Testing
             let document = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
             #expect(document["openapi"] as? String == "3.1.0")
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
-            #expect(paths.count >= 7)
+            #expect(paths.count >= 17)
             let token = try JSONWebToken(secret: secret).sign(.init(sub: "openapi-user", exp: Date().timeIntervalSince1970 + 600))
 
             for (template, operations) in paths {
                 // Path parameters get an example value: an id that exists for nobody.
-                let path = template.replacingOccurrences(of: "{id}", with: "987654")
+                let example = template.hasPrefix("/api/v1/jobs") ? "987654" : "00000000-0000-4000-8000-000000000000"
+                let path = template.replacingOccurrences(of: "{id}", with: example)
                 for (method, operation) in operations {
                     let documented = Set((operation["responses"] as? [String: Any] ?? [:]).keys)
                     let isPublic = (operation["security"] as? [Any])?.isEmpty == true

@@ -15,7 +15,7 @@ enum OpenAPIDocument {
             "servers": [["url": "/"]],
             "components": components,
             "security": [["bearer": [String]()]],
-            "paths": [
+            "paths": Context0Operations.paths.merging([
                 "/api/v1/ping": ["get": ping],
                 "/api/v1/openapi.json": ["get": openAPI],
                 "/api/v1/context/add": ["post": ContextOperations.add],
@@ -24,7 +24,7 @@ enum OpenAPIDocument {
                 "/api/v1/context/view": ["get": ContextOperations.view],
                 "/api/v1/context/view/docs": ["get": ContextOperations.viewDocuments],
                 "/api/v1/jobs/{id}": ["get": job],
-            ],
+            ]) { $1 },
         ]
     }
 
