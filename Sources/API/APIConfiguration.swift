@@ -13,6 +13,7 @@ struct APIConfiguration: Sendable {
     var databasePoolSize: Int
     var jwtSecret: String
     var embedding: EmbeddingConfiguration
+    var rateLimits: RateLimitOverrides
 
     init(environment: [String: String]) throws {
         host = environment["HOST"] ?? "127.0.0.1"
@@ -30,6 +31,7 @@ struct APIConfiguration: Sendable {
         }
         jwtSecret = auth.jwtSecret
         embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
+        rateLimits = try RateLimitOverrides(environment: environment)
     }
 }
 

@@ -22,7 +22,7 @@ func buildApplication(
     router.middlewares.add(ErrorMiddleware())
     let api = router.group("api/v1")
     PingRoutes(database: DatabaseHealth(pool: pool)).add(to: api)
-    let authenticated = api.group().add(middleware: AuthMiddleware(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool))
+    let authenticated = api.group().add(middleware: AuthMiddleware(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, rateLimits: configuration.rateLimits))
     ContextRoutes(pool: pool, store: ContextStore(queue: queue), embedder: embedder).add(to: authenticated.group("context"))
     JobRoutes(pool: pool, queue: queue).add(to: authenticated.group("jobs"))
     let memories = MemoryStore(queue: queue)

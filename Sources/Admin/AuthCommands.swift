@@ -93,7 +93,7 @@ struct KeysCommand: ParsableCommand {
 struct UsersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users", abstract: "List users; disable and enable them.",
-        subcommands: [List.self, Disable.self, Enable.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Disable.self, Enable.self, SetPlan.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Users, oldest first.")
@@ -119,6 +119,18 @@ struct UsersCommand: ParsableCommand {
         func run() throws {
             guard try UserStore().setDisabled(true, userID: id, reason: reason, on: database.connect()) else { throw AdminError("no user \(id)") }
             print("user \(id) disabled")
+        }
+    }
+
+    struct SetPlan: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set-plan", abstract: "Put a user on a plan (free, pro, enterprise): its rate limits, quotas and prices.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The user id.") var id: String
+        @Argument(help: "The plan.") var plan: String
+
+        func run() throws {
+            guard try UserStore().setPlan(plan, userID: id, on: database.connect()) else { throw AdminError("no user \(id), or no plan \(plan)") }
+            print("user \(id) is on plan \(plan)")
         }
     }
 

@@ -1,6 +1,7 @@
 import Auth
 import Core
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Postgres
 
@@ -8,11 +9,14 @@ import Postgres
 /// (HS256, `JWT_SECRET`) or an API key. Missing, malformed, badly signed, expired or
 /// revoked credentials answer 401; a disabled user 402 where the spec lists it (the
 /// documents view), 403 elsewhere. Users are created on their first valid request.
+/// It also counts the request against the user's hourly limit for its class (429 with
+/// `Retry-After` beyond it) and puts `X-RateLimit-*` on every authenticated answer.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = Context0RequestContext
 
     let tokens: JSONWebToken
     let pool: PostgresPool
+    let rateLimits: RateLimitOverrides
     let users = UserStore()
     /// Paths where the spec answers a disabled user with 402 "Invalid user".
     static let paymentRequiredPaths: Set<String> = ["/api/v1/context/view/docs"]
@@ -21,16 +25,38 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let identity = try await authenticate(request)
-        let disabled = try await pool.withConnection { [users] in
-            try users.recordUse(userID: identity.userID, organizationID: identity.organizationID, on: $0)
+        let kind = RateLimitClass(request)
+        let state = try await pool.withConnection { [users, rateLimits] in
+            try users.admit(userID: identity.userID, organizationID: identity.organizationID, class: kind, overrides: rateLimits, on: $0)
         }
-        if disabled {
+        if state.disabled {
             let status: HTTPResponse.Status = Self.paymentRequiredPaths.contains(request.uri.path) ? Self.paymentRequired : .forbidden
-            throw APIError(status: status, code: .userDisabled, message: "this user is disabled")
+            return Self.withLimitHeaders(state, ErrorMiddleware<Context>.response(
+                for: APIError(status: status, code: .userDisabled, message: "this user is disabled"), path: request.uri.path))
+        }
+        if state.exceeded {
+            var response = ErrorMiddleware<Context>.response(for: APIError(
+                status: .tooManyRequests, code: .rateLimitExceeded,
+                message: "rate limit of \(state.limit) \(kind.rawValue) requests per hour exceeded"), path: request.uri.path)
+            response.headers[.retryAfter] = String(max(1, Int(state.reset.timeIntervalSinceNow.rounded(.up))))
+            return Self.withLimitHeaders(state, response)
         }
         context.identity = identity
         context.logger[metadataKey: "user_id"] = "\(identity.userID)"
-        return try await next(request, context)
+        do {
+            return Self.withLimitHeaders(state, try await next(request, context))
+        } catch {
+            // Errors after authentication carry the limit headers too.
+            return Self.withLimitHeaders(state, ErrorMiddleware<Context>.response(for: ErrorMiddleware<Context>.apiError(for: error), path: request.uri.path))
+        }
+    }
+
+    static func withLimitHeaders(_ state: RateLimitState, _ response: Response) -> Response {
+        var response = response
+        response.headers[.rateLimitLimit] = String(state.limit)
+        response.headers[.rateLimitRemaining] = String(state.remaining)
+        response.headers[.rateLimitReset] = String(Int(state.reset.timeIntervalSince1970))
+        return response
     }
 
     private func authenticate(_ request: Request) async throws -> Identity {
@@ -69,4 +95,10 @@ struct AuthMiddleware: RouterMiddleware {
             return scope
         })
     }
+}
+
+extension HTTPField.Name {
+    static let rateLimitLimit = Self("X-RateLimit-Limit")!
+    static let rateLimitRemaining = Self("X-RateLimit-Remaining")!
+    static let rateLimitReset = Self("X-RateLimit-Reset")!
 }

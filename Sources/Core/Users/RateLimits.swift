@@ -1,0 +1,102 @@
+import Foundation
+import Postgres
+
+/// The spec's four classes of endpoint, each with its own hourly limit.
+public enum RateLimitClass: String, Sendable, CaseIterable {
+    case standard, search, batch, ai
+}
+
+/// Per-hour limits of the default plan from `RATE_LIMITS` (`standard=1000,search=300,…`);
+/// classes not named keep the plan's value.
+public struct RateLimitOverrides: Sendable, Equatable {
+    public var limits: [RateLimitClass: Int]
+
+    public init(limits: [RateLimitClass: Int] = [:]) {
+        self.limits = limits
+    }
+
+    public init(environment: [String: String]) throws {
+        var limits = [RateLimitClass: Int]()
+        for entry in (environment["RATE_LIMITS"] ?? "").split(separator: ",") {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let kind = RateLimitClass(rawValue: parts[0]), let limit = Int(parts[1]), limit > 0 else {
+                throw RateLimitConfigurationError(description: "RATE_LIMITS: bad entry \"\(entry)\"; expected standard=1000,search=300,batch=100,ai=60")
+            }
+            limits[kind] = limit
+        }
+        self.limits = limits
+    }
+}
+
+public struct RateLimitConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The state of one user's limit after counting a request.
+public struct RateLimitState: Sendable, Equatable {
+    public var limit: Int
+    public var used: Int
+    /// When the current window ends.
+    public var reset: Date
+    public var disabled: Bool
+
+    public var remaining: Int { max(0, limit - used) }
+    public var exceeded: Bool { used > limit }
+}
+
+extension UserStore {
+    /// The default plan (`free`) is the one `RATE_LIMITS` overrides.
+    static let defaultPlan = "free"
+
+    /// In one statement: records that the user made a request (creating them on first use),
+    /// counts it in their hourly usage of its class, and returns the class's limit for their
+    /// plan, what is used, when the window resets, and whether the user is disabled. Held in
+    /// PostgreSQL, so the limit holds across any number of API processes.
+    public func admit(
+        userID: String, organizationID: String?, class kind: RateLimitClass, overrides: RateLimitOverrides,
+        on connection: PostgresConnection
+    ) throws -> RateLimitState {
+        let column = "\(kind.rawValue)_per_hour"
+        let row = try connection.query("""
+            WITH seen AS (
+                INSERT INTO users (id, organization_id) VALUES (\(userID), \(organizationID))
+                ON CONFLICT (id) DO UPDATE SET last_seen_at = now() WHERE users.last_seen_at < now() - interval '60 seconds'
+                RETURNING plan, disabled_at IS NOT NULL AS disabled
+            ), account AS (
+                SELECT plan, disabled FROM seen
+                UNION ALL SELECT plan, disabled_at IS NOT NULL FROM users WHERE id = \(userID) AND NOT EXISTS (SELECT 1 FROM seen)
+            ), counted AS (
+                INSERT INTO usage_hourly (user_id, metric, hour, quantity)
+                VALUES (\(userID), \("requests." + kind.rawValue), date_trunc('hour', now()), 1)
+                ON CONFLICT (user_id, metric, hour) DO UPDATE SET quantity = usage_hourly.quantity + 1
+                RETURNING quantity
+            )
+            SELECT account.disabled, counted.quantity AS used,
+                   CASE WHEN account.plan = \(Self.defaultPlan) AND \(overrides.limits[kind])::integer IS NOT NULL
+                        THEN \(overrides.limits[kind]) ELSE coalesce(p.\(unsafeRaw: column), d.\(unsafeRaw: column)) END AS limit_per_hour,
+                   date_trunc('hour', now()) + interval '1 hour' AS reset
+            FROM account CROSS JOIN counted
+            LEFT JOIN plans p ON p.name = account.plan
+            LEFT JOIN plans d ON d.name = \(Self.defaultPlan)
+            """).first!
+        return RateLimitState(
+            limit: try row.decode("limit_per_hour"), used: try row.decode("used"),
+            reset: try row.decode("reset"), disabled: try row.decode("disabled"))
+    }
+
+    /// Adds to a user's metered usage of `metric` this hour, in the caller's transaction.
+    public func meter(userID: String, metric: String, quantity: Int, on connection: PostgresConnection) throws {
+        guard quantity != 0 else { return }
+        try connection.query("""
+            INSERT INTO usage_hourly (user_id, metric, hour, quantity) VALUES (\(userID), \(metric), date_trunc('hour', now()), \(quantity))
+            ON CONFLICT (user_id, metric, hour) DO UPDATE SET quantity = usage_hourly.quantity + excluded.quantity
+            """)
+    }
+
+    /// Sets a user's plan; false if there is no such user or plan.
+    public func setPlan(_ plan: String, userID: String, on connection: PostgresConnection) throws -> Bool {
+        try connection.query("""
+            UPDATE users SET plan = \(plan) WHERE id = \(userID) AND EXISTS (SELECT 1 FROM plans WHERE name = \(plan))
+            """).affectedRows == 1
+    }
+}
