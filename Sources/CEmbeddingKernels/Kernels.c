@@ -20,7 +20,9 @@ typedef float v2 __attribute__((ext_vector_type(2)));
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma"))), apply_to = function)
 #define C0_SUFFIX avx512
+#define C0_WIDE 1
 #include "KernelsImpl.inc"
+#undef C0_WIDE
 #undef C0_SUFFIX
 #pragma clang attribute pop
 
@@ -35,9 +37,20 @@ typedef float v2 __attribute__((ext_vector_type(2)));
 #include "KernelsImpl.inc"
 #undef C0_SUFFIX
 
+static volatile int forced_level = 0;
+
+int c0_kernel_level(void) {
+    int level = forced_level;
+    return level != 0 ? level : c0_cpu_level();
+}
+
+void c0_force_kernel_level(int level) {
+    forced_level = level > c0_cpu_level() ? c0_cpu_level() : level < 0 ? 0 : level;
+}
+
 #if C0_DISPATCH
 #define C0_CALL(name, ...)                                              \
-    switch (c0_cpu_level()) {                                            \
+    switch (c0_kernel_level()) {                                            \
     case C0_CPU_AVX512: name##_avx512(__VA_ARGS__); break;               \
     case C0_CPU_AVX2: name##_avx2(__VA_ARGS__); break;                   \
     default: name##_generic(__VA_ARGS__); break;                         \
@@ -56,6 +69,6 @@ void c0_layer_norm(const float *input, const float *bias, long rows, long column
 }
 
 void c0_linear_few_rows(const float *input, long rows, long in_features,
-                        const float *weight, long out_features, float *output, int streaming) {
-    C0_CALL(c0_linear_few_rows, input, rows, in_features, weight, out_features, output, streaming)
+                        const float *weight, long out_features, float *output) {
+    C0_CALL(c0_linear_few_rows, input, rows, in_features, weight, out_features, output)
 }

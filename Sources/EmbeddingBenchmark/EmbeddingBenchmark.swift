@@ -84,7 +84,7 @@ struct EmbeddingBenchmark {
 
     static func describe(_ texts: Texts, embedder: MiniLMEmbedder) {
         let chunkTokens = texts.chunks.map { embedder.tokenIDs(for: $0).count }
-        let line = "context0: threads=\(embedder.threadCount) query_tokens=\(embedder.tokenIDs(for: texts.query).count) "
+        let line = "context0: threads=\(embedder.threadCount) kernels=\(KernelInstructionSet.current) query_tokens=\(embedder.tokenIDs(for: texts.query).count) "
             + "chunks=\(texts.chunks.count) chunk_tokens=\(chunkTokens.min() ?? 0)...\(chunkTokens.max() ?? 0)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }

@@ -72,9 +72,7 @@ struct ChatRoutes: Sendable {
             let assistantMessage = try chats.addMessage(
                 sessionID: session.id, userID: caller.userID, role: "assistant", content: reply.text, mode: reply.mode,
                 memoriesUsed: retrieval.memories.map(\.memory.id), on: connection)
-            if let usage = reply.usage, let model = reply.model {
-                try LLMUsageStore().record(userID: caller.userID, purpose: "chat", model: model, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, on: connection)
-            }
+            try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "chat", output: reply, on: connection)
             let job = session.autoExtract ? try queue.enqueue(Self.extraction(session.id, caller.userID), on: connection).id : nil
             return (userMessage, assistantMessage, job)
         }

@@ -32,9 +32,7 @@ struct QARoutes: Sendable {
         let citations = Self.citations(retrieval, cited: answer.cited)
         let citationsJSON = PostgresJSON(text: String(decoding: try JSONSerialization.data(withJSONObject: citations, options: [.sortedKeys]), as: UTF8.self))
         let record = try await pool.withTransaction { [history] connection in
-            if let usage = answer.usage, let model = answer.model {
-                try LLMUsageStore().record(userID: caller.userID, purpose: "qa", model: model, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, on: connection)
-            }
+            try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "qa", output: answer, on: connection)
             return try history.record(
                 userID: caller.userID, question: question, answer: answer.text, mode: answer.mode,
                 citations: citationsJSON, on: connection)

@@ -19,9 +19,15 @@ void c0_layer_norm(const float *input, const float *bias, long rows, long column
 
 /// `output[r][o] += dot(input[r], weight[o])` for `rows` input rows and `out_features` weight
 /// rows of `in_features`: a matrix product that streams the weights once, without packing,
-/// for the few rows of a short query. `streaming` reads the weights with a non-temporal hint,
-/// so that they do not push other weights out of the last-level cache.
+/// for the few rows of a short query.
 void c0_linear_few_rows(const float *input, long rows, long in_features,
-                        const float *weight, long out_features, float *output, int streaming);
+                        const float *weight, long out_features, float *output);
+
+/// The instruction set the kernels use: 1 baseline, 2 AVX2+FMA, 3 AVX-512.
+int c0_kernel_level(void);
+
+/// For tests (`KernelInstructionSet.force`): use `level` (at most what the CPU supports), or 0
+/// for the automatic choice.
+void c0_force_kernel_level(int level);
 
 #endif

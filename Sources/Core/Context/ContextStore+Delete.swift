@@ -22,11 +22,11 @@ extension ContextStore {
         case .documents(let text):
             let ids = try connection.query("""
                 DELETE FROM context_documents d WHERE \(tenant) AND (d.source = \(text) OR d.file_name = \(text))
-                RETURNING d.id, d.node_count
+                RETURNING d.id, d.node_count, d.user_id, octet_length(d.content) AS bytes
                 """).rows
             return try finishDocumentDelete(ids, on: connection)
         case .id(let id):
-            let ids = try connection.query("DELETE FROM context_documents d WHERE \(tenant) AND d.id = \(id) RETURNING d.id, d.node_count").rows
+            let ids = try connection.query("DELETE FROM context_documents d WHERE \(tenant) AND d.id = \(id) RETURNING d.id, d.node_count, d.user_id, octet_length(d.content) AS bytes").rows
             if !ids.isEmpty { return try finishDocumentDelete(ids, on: connection) }
             let nodes = try connection.query("""
                 DELETE FROM context_nodes n USING context_documents d
@@ -45,6 +45,9 @@ extension ContextStore {
     private func finishDocumentDelete(_ rows: [PostgresRow], on connection: PostgresConnection) throws -> (documents: Int, nodes: Int) {
         let ids = try rows.map { try $0.decode("id", as: UUID.self).uuidString }
         let nodes = try rows.reduce(0) { $0 + (try $1.decode("node_count", as: Int?.self) ?? 0) }
+        for row in rows {
+            try UserStore().meter(userID: try row.decode("user_id"), metric: UsageMetric.storedBytes, quantity: -(try row.decode("bytes", as: Int.self)), on: connection)
+        }
         try queue.cancelPending(
             kinds: [IngestDocumentJob.kind, EmbedDocumentJob.kind, ExtractMemoriesJob.kind], argument: "documentID",
             in: ids.map { $0.uppercased() } + ids.map { $0.lowercased() }, on: connection)

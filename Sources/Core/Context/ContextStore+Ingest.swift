@@ -55,6 +55,11 @@ extension ContextStore {
     public func storeEmbeddings(_ embeddings: [(id: UUID, vector: [Float])], documentID: UUID, on connection: PostgresConnection) throws {
         if !embeddings.isEmpty {
             try connection.query("""
+                INSERT INTO usage_hourly (user_id, metric, hour, quantity)
+                SELECT user_id, \(UsageMetric.embeddedChunks), date_trunc('hour', now()), \(embeddings.count) FROM context_documents WHERE id = \(documentID)
+                ON CONFLICT (user_id, metric, hour) DO UPDATE SET quantity = usage_hourly.quantity + excluded.quantity
+                """)
+            try connection.query("""
                 UPDATE context_nodes n SET embedding = e.vector::vector, indexed = true, updated_at = now()
                 FROM unnest(\(embeddings.map(\.id))::uuid[], \(embeddings.map { PostgresVector($0.vector).postgresText })::text[]) AS e (id, vector)
                 WHERE n.id = e.id

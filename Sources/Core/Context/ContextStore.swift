@@ -59,6 +59,7 @@ public struct ContextStore: Sendable {
                 IngestDocumentJob(documentID: id),
                 options: JobOptions(uniqueKey: "context.ingest:\(id)", ownerUserID: context.owner.userID))
             let jobID = try queue.enqueue(job, on: connection).id
+            try UserStore().meter(userID: context.owner.userID, metric: UsageMetric.storedBytes, quantity: document.content.utf8.count, on: connection)
             if context.contextType == .conversation {
                 // A conversation also yields memories about the user who had it.
                 try queue.enqueue(

@@ -47,6 +47,10 @@ struct BertConfiguration: Sendable, Equatable {
         guard config.num_attention_heads > 0, config.hidden_size % config.num_attention_heads == 0 else {
             throw EmbeddingError.modelFileCorrupt(path: path, reason: "hidden size is not a multiple of the head count")
         }
+        // The vectorised kernels work on rows of whole 16-float vectors.
+        guard config.hidden_size > 0, config.hidden_size % 16 == 0, config.intermediate_size % 16 == 0 else {
+            throw EmbeddingError.modelFileCorrupt(path: path, reason: "hidden and intermediate sizes must be multiples of 16")
+        }
         vocabularySize = config.vocab_size
         hiddenSize = config.hidden_size
         layerCount = config.num_hidden_layers

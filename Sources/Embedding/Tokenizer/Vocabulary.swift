@@ -30,7 +30,7 @@ struct Vocabulary: Sendable {
         for (id, token) in tokens.enumerated() {
             var node = Self.root
             for scalar in token.unicodeScalars {
-                node = child(of: node, scalar, creating: true)
+                node = child(of: node, scalar)
             }
             tokenIDs[Int(node)] = Int32(id)
         }
@@ -75,7 +75,8 @@ struct Vocabulary: Sendable {
         return best
     }
 
-    private mutating func child(of node: Int32, _ scalar: Unicode.Scalar, creating: Bool) -> Int32 {
+    /// The child of `node` along `scalar`, added when missing.
+    private mutating func child(of node: Int32, _ scalar: Unicode.Scalar) -> Int32 {
         let key = Self.key(node, scalar)
         if let existing = edges[key] { return existing }
         let new = Int32(tokenIDs.count)
