@@ -27,12 +27,17 @@ public struct JobOptions: Sendable, Equatable {
     public var timeout: Duration?
     /// At most one available or running job per key; enqueueing another returns the live one.
     public var uniqueKey: String?
+    /// At most one job per key that has not started yet; one that runs does not count, so
+    /// work arriving meanwhile gets its own job. For idempotent jobs that read their input
+    /// when they start (indexing, extraction).
+    public var waitingKey: String?
     /// The user the job works for: they may see it through the API.
     public var ownerUserID: String?
 
     public init(
         queue: String? = nil, priority: Int16? = nil, runAt: Date? = nil,
-        maxAttempts: Int? = nil, timeout: Duration? = nil, uniqueKey: String? = nil, ownerUserID: String? = nil
+        maxAttempts: Int? = nil, timeout: Duration? = nil, uniqueKey: String? = nil, waitingKey: String? = nil,
+        ownerUserID: String? = nil
     ) {
         self.queue = queue
         self.priority = priority
@@ -40,6 +45,7 @@ public struct JobOptions: Sendable, Equatable {
         self.maxAttempts = maxAttempts
         self.timeout = timeout
         self.uniqueKey = uniqueKey
+        self.waitingKey = waitingKey
         self.ownerUserID = ownerUserID
     }
 
@@ -49,6 +55,6 @@ public struct JobOptions: Sendable, Equatable {
             queue: other.queue ?? queue, priority: other.priority ?? priority,
             runAt: other.runAt ?? runAt, maxAttempts: other.maxAttempts ?? maxAttempts,
             timeout: other.timeout ?? timeout, uniqueKey: other.uniqueKey ?? uniqueKey,
-            ownerUserID: other.ownerUserID ?? ownerUserID)
+            waitingKey: other.waitingKey ?? waitingKey, ownerUserID: other.ownerUserID ?? ownerUserID)
     }
 }

@@ -4,8 +4,9 @@ import Postgres
 extension JobQueue {
     /// Enqueues one job in the caller's transaction.
     ///
-    /// With a unique key that a live (available or running) job already holds, nothing is
-    /// inserted and that job's id comes back with `inserted == false`.
+    /// With a unique key that a live (available or running) job already holds, or a waiting
+    /// key that a job not yet started holds, nothing is inserted and that job's id comes back
+    /// with `inserted == false`.
     @discardableResult
     public func enqueue(_ job: NewJob, on connection: PostgresConnection) throws -> EnqueueResult {
         if let id = try enqueue([job], on: connection).first {
@@ -13,7 +14,9 @@ extension JobQueue {
         }
         let existing = try connection.query("""
             SELECT id FROM jobs
-            WHERE unique_key = \(job.options.uniqueKey) AND state IN ('available', 'running')
+            WHERE (unique_key = \(job.options.uniqueKey) AND state IN ('available', 'running'))
+               OR (waiting_key = \(job.options.waitingKey) AND state = 'available')
+            LIMIT 1
             """)
         guard let row = existing.first else {
             throw PostgresError(kind: .server, message: "unique job vanished while enqueueing; retry")
@@ -29,15 +32,14 @@ extension JobQueue {
         guard !jobs.isEmpty else { return [] }
         let columns = EnqueueColumns(jobs: jobs, configuration: configuration)
         let inserted = try connection.query("""
-            INSERT INTO jobs (kind, queue, args, priority, run_at, max_attempts, timeout_seconds, unique_key, owner_user_id)
-            SELECT kind, queue, args, priority, coalesce(run_at, now()), max_attempts, timeout_seconds, unique_key, owner_user_id
+            INSERT INTO jobs (kind, queue, args, priority, run_at, max_attempts, timeout_seconds, unique_key, waiting_key, owner_user_id)
+            SELECT kind, queue, args, priority, coalesce(run_at, now()), max_attempts, timeout_seconds, unique_key, waiting_key, owner_user_id
             FROM unnest(\(columns.kinds)::text[], \(columns.queues)::text[], \(columns.args)::jsonb[],
                         \(columns.priorities)::smallint[], \(columns.runAts)::timestamptz[],
                         \(columns.maxAttempts)::integer[], \(columns.timeouts)::integer[], \(columns.uniqueKeys)::text[],
-                        \(columns.owners)::text[])
-                AS new (kind, queue, args, priority, run_at, max_attempts, timeout_seconds, unique_key, owner_user_id)
-            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running')
-            DO NOTHING
+                        \(columns.waitingKeys)::text[], \(columns.owners)::text[])
+                AS new (kind, queue, args, priority, run_at, max_attempts, timeout_seconds, unique_key, waiting_key, owner_user_id)
+            ON CONFLICT DO NOTHING
             RETURNING id, queue, run_at <= now() AS due
             """)
         let rows = inserted.rows
@@ -71,6 +73,7 @@ private struct EnqueueColumns {
     var maxAttempts: [Int] = []
     var timeouts = PostgresNullableArray<Int>()
     var uniqueKeys = PostgresNullableArray<String>()
+    var waitingKeys = PostgresNullableArray<String>()
     var owners = PostgresNullableArray<String>()
 
     init(jobs: [NewJob], configuration: JobQueue.Configuration) {
@@ -84,6 +87,7 @@ private struct EnqueueColumns {
             maxAttempts.append(options.maxAttempts ?? configuration.defaultMaxAttempts)
             timeouts.values.append(options.timeout.map { max(1, Int($0.seconds.rounded(.up))) })
             uniqueKeys.values.append(options.uniqueKey)
+            waitingKeys.values.append(options.waitingKey)
             owners.values.append(options.ownerUserID)
         }
     }

@@ -26,6 +26,17 @@ struct GoldenTests {
         #expect(difference <= 1e-4, "max |diff| \(difference)")
     }
 
+    @Test func worstCaseIsWellInsideTheTolerance() async throws {
+        let cases = GoldenCase.all
+        let vectors = try await TestResources.sharedEmbedder().embed(cases.map(\.text))
+        let cosines = zip(vectors, cases).map { VectorMath.cosine($0, $1.embedding) }
+        let differences = zip(vectors, cases).map { VectorMath.maxAbsoluteDifference($0, $1.embedding) }
+        let worstCosine = cosines.min() ?? 0, worstDifference = differences.max() ?? 1
+        print("golden: \(cases.count) cases, min cosine \(worstCosine), max |diff| \(worstDifference)")
+        #expect(worstCosine >= 0.999999)
+        #expect(worstDifference <= 1e-4)
+    }
+
     @Test func batchedAndOneAtATimeAgree() async throws {
         let embedder = try TestResources.sharedEmbedder()
         let texts = GoldenCase.all.map(\.text)

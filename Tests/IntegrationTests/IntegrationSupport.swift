@@ -39,7 +39,7 @@ extension ChildProcess {
         let environment = fastWorkerSettings.merging(settings) { $1 }.merging(["DATABASE_URL": database.url]) { $1 }
         let worker = try ChildProcess("context0-worker", environment: environment)
         do {
-            try await eventually("worker \(worker.pid) to register and listen", timeout: .seconds(15)) {
+            try await eventually("worker \(worker.pid) to register and listen", timeout: .seconds(30)) {
                 try worker.requireRunning()
                 guard try await pool.workerIsRegistered(pid: worker.pid) else { return false }
                 return try await pool.listenerCount() > 0

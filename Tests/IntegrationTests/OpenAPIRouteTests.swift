@@ -19,7 +19,7 @@ import Testing
             ])
             defer { api.stopNow() }
             let base = "http://127.0.0.1:\(port)"
-            try await eventually("the API to answer", timeout: .seconds(15)) { await httpGet(base + "/api/v1/ping") != nil }
+            try await eventually("the API to answer", timeout: .seconds(30)) { await httpGet(base + "/api/v1/ping") != nil }
 
             let (status, body) = try #require(await httpGet(base + "/api/v1/openapi.json"))
             #expect(status == 200)

@@ -16,7 +16,7 @@ import Testing
             let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 4000}"#)
             try await pool.waitForJob(id, "to run") { $0.state == .running }
             first.signal(SIGKILL)
-            try await first.waitForExit(timeout: .seconds(5))
+            try await first.waitForExit(timeout: .seconds(30))
 
             let second = try await ChildProcess.worker(database, pool: pool)
             defer { second.stopNow() }
@@ -39,7 +39,7 @@ import Testing
             let running = try await pool.waitForJob(id, "to run") { $0.state == .running }
             let started = ContinuousClock.now
             worker.signal(SIGTERM)
-            let status = try await worker.waitForExit(timeout: .seconds(10))
+            let status = try await worker.waitForExit(timeout: .seconds(30))
             #expect(status == 0, "stderr: \(worker.errorOutput)")
             #expect(worker.process.terminationReason == .exit)
             #expect(ContinuousClock.now - started < .seconds(5))
@@ -61,7 +61,7 @@ import Testing
             let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 1000}"#)
             try await pool.waitForJob(id, "to run") { $0.state == .running }
             worker.signal(SIGTERM)
-            let status = try await worker.waitForExit(timeout: .seconds(10))
+            let status = try await worker.waitForExit(timeout: .seconds(30))
             #expect(status == 0, "stderr: \(worker.errorOutput)")
 
             let job = try await pool.job(id)
@@ -109,7 +109,7 @@ import Testing
             #expect(cancel.status == 0, "stderr: \(cancel.error)")
             #expect(cancel.output.contains("running"))
 
-            let job = try await pool.waitForJob(id, "to be cancelled", timeout: .seconds(5)) { $0.state.isFinal }
+            let job = try await pool.waitForJob(id, "to be cancelled", timeout: .seconds(30)) { $0.state.isFinal }
             #expect(ContinuousClock.now - started < .seconds(3))
             #expect(job.state == .cancelled)
             #expect(job.cancelRequestedAt != nil)
@@ -148,7 +148,7 @@ import Testing
 
             let resume = try await ChildProcess.admin(database, "queues", "resume", "default")
             #expect(resume.status == 0, "stderr: \(resume.error)")
-            try await pool.waitForJob(paused, "to complete after the resume", timeout: .seconds(5)) { $0.state == .completed }
+            try await pool.waitForJob(paused, "to complete after the resume", timeout: .seconds(30)) { $0.state == .completed }
         }
     }
 
@@ -159,7 +159,7 @@ import Testing
             defer { worker.stopNow() }
             for _ in 0..<20 {
                 let id = try await pool.enqueue("diagnostic.noop")
-                try await pool.waitForJob(id, "to complete", timeout: .seconds(5)) { $0.state == .completed }
+                try await pool.waitForJob(id, "to complete", timeout: .seconds(30)) { $0.state == .completed }
             }
             let latencies = try await pool.query("""
                 SELECT (extract(epoch FROM attempted_at - created_at) * 1000)::float8 AS ms

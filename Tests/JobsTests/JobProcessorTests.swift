@@ -67,7 +67,7 @@ struct SlowJob: JobArguments {
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
                 // The poll interval is a minute: only wake-ups can get these done.
-                try await eventually("every job to complete", timeout: .seconds(10)) {
+                try await eventually("every job to complete", timeout: .seconds(30)) {
                     try await pool.query("SELECT count(*) AS n FROM jobs WHERE state = 'completed' AND id = ANY(\(ids))")
                         .first!.decode("n", as: Int.self) == ids.count
                 }
@@ -84,7 +84,7 @@ struct SlowJob: JobArguments {
         try await TestDatabase.with { database, pool in
             try await withProcessor(database, pool) {
                 let id = try await JobQueue().enqueue(NewJob(SlowJob()), pool: pool).id
-                try await eventually("the job to fail", timeout: .seconds(15)) {
+                try await eventually("the job to fail", timeout: .seconds(30)) {
                     try await pool.withConnection { try JobQueue().find(id: id, on: $0) }?.state == .failed
                 }
                 let record = try await pool.withConnection { try JobQueue().find(id: id, on: $0) }!

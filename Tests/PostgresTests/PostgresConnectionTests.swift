@@ -87,7 +87,7 @@ import Testing
             try listener.listen("test_channel")
             #expect(try listener.waitForNotifications(timeout: .milliseconds(50)).isEmpty)
             try await pool.query("SELECT pg_notify('test_channel', \("payload-1"))")
-            let received = try listener.waitForNotifications(timeout: .seconds(5))
+            let received = try listener.waitForNotifications(timeout: .seconds(30))
             #expect(received == [PostgresNotification(channel: "test_channel", payload: "payload-1")])
         }
     }

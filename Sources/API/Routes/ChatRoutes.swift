@@ -94,10 +94,11 @@ struct ChatRoutes: Sendable {
         return try Envelope.make(.accepted, message: "memory extraction queued", data: ["job_id": job.id, "session_id": session.id.uuidString.lowercased()])
     }
 
-    /// One live extraction job per session: messages sent while it waits are picked up by it.
+    /// One waiting extraction job per session: messages sent while it waits are picked up by
+    /// it; a message sent while it runs gets a job of its own (extraction is idempotent).
     static func extraction(_ sessionID: UUID, _ userID: String) throws -> NewJob {
         try NewJob(ExtractMemoriesJob(userID: userID, sessionID: sessionID),
-                   options: JobOptions(uniqueKey: "memory.extract:session:\(sessionID)", ownerUserID: userID))
+                   options: JobOptions(waitingKey: "memory.extract:session:\(sessionID)", ownerUserID: userID))
     }
 
     private func ownSession(_ context: Context0RequestContext, caller: String) async throws -> ChatSession {

@@ -39,9 +39,9 @@ struct MemoryBatch {
             }
             return result
         } catch let error as APIError {
-            var failure: [String: Any] = ["index": index, "success": false, "error": ["code": error.code.rawValue, "details": error.message]]
-            if let field = error.field { failure["field"] = field }
-            return failure
+            var detail: [String: Any] = ["code": error.code.rawValue, "details": error.message]
+            if let field = error.field { detail["field"] = field }
+            return ["index": index, "success": false, "error": detail]
         } catch {
             return ["index": index, "success": false, "error": ["code": APIError.Code.internalError.rawValue, "details": "internal error"]]
         }

@@ -44,7 +44,7 @@ public struct Assistant: Sendable {
         messages += history.suffix(10).map { $0.role == "assistant" ? .assistant($0.content) : .user($0.content) }
         messages.append(.user(message))
         let completion = try await model.complete(messages, options: ChatOptions(temperature: 0.3, maxTokens: 600))
-        return AssistantOutput(text: completion.content, mode: "llm", usage: completion.usage, model: completion.model)
+        return AssistantOutput(text: completion.content, mode: "llm", usage: completion.usage, model: model.modelName)
     }
 
     /// Offline: what is known about the message, plainly.

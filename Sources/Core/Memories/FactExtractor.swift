@@ -23,7 +23,7 @@ public enum FactExtractor {
     static func fact(from sentence: String) -> String? {
         let trimmed = sentence.trimmingCharacters(in: .whitespacesAndNewlines)
         let lower = trimmed.lowercased().replacingOccurrences(of: "’", with: "'")
-        guard !trimmed.hasSuffix("?"), trimmed.split(separator: " ").count >= 3, trimmed.count <= 300,
+        guard !trimmed.hasSuffix("?"), trimmed.split(separator: " ").count >= 2, trimmed.count <= 300,
               openings.contains(where: { lower.hasPrefix($0) })
         else { return nil }
         var fact = trimmed.prefix(1).uppercased() + trimmed.dropFirst()
@@ -69,8 +69,9 @@ public enum ReconcileDecision: Sendable, Equatable {
 /// - same polarity, cosine ≥ 0.75, and the new fact contains every word of the old one and
 ///   more ("I work at Acme" → "I work at Acme as a nurse"): a refinement;
 /// - cosine ≥ 0.6 and one is the negation of the other ("I like X" / "I don't like X"), or
-///   both fill the same slot with different values ("My favourite colour is blue" /
-///   "… is green", "I live in Paris" / "I live in Berlin"): a contradiction;
+///   cosine ≥ 0.45 and both fill the same slot with different values ("My favourite colour
+///   is blue" / "… is green", "I live in Paris" / "I live in Berlin", which MiniLM scores
+///   0.58): a contradiction;
 /// - otherwise: new.
 public enum MemoryReconciler {
     public static func decide(fact: String, candidates: [(id: UUID, text: String, similarity: Double)]) -> ReconcileDecision {
@@ -80,9 +81,8 @@ public enum MemoryReconciler {
             let samePolarity = negated(fact) == negated(candidate.text)
             if samePolarity, old == words || candidate.similarity >= 0.95 { return .duplicate(of: candidate.id) }
             if samePolarity, candidate.similarity >= 0.75, old.isSubset(of: words), words.count > old.count { return .refine(candidate.id) }
-            if candidate.similarity >= 0.6, !samePolarity || sameSlotDifferentValue(fact, candidate.text) {
-                return .contradict(candidate.id)
-            }
+            if candidate.similarity >= 0.6, !samePolarity { return .contradict(candidate.id) }
+            if candidate.similarity >= 0.45, samePolarity, sameSlotDifferentValue(fact, candidate.text) { return .contradict(candidate.id) }
         }
         return .add
     }

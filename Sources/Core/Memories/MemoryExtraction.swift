@@ -123,6 +123,7 @@ public struct MemoryExtraction: Sendable {
             case .refine(let id):
                 _ = try memories.update(id: id, userID: userID, change: MemoryChange(text: fact.text), reason: "refined by a newer statement", on: connection)
                 try memories.storeEmbedding(id: id, embedding: fact.embedding, on: connection)
+                try memories.appendSourceRefs(id: id, refs: refs, on: connection)
                 summary.refined += 1
             case .contradict(let id):
                 let created = try memories.create(NewMemory(text: fact.text, source: source, sourceRefs: refs), userID: userID, on: connection)

@@ -76,13 +76,16 @@ extension MemoryStore {
             """).rows.map { MemoryHit(memory: try Memory(row: $0), similarity: try $0.decode("similarity"), score: try $0.decode("similarity")) }
     }
 
-    /// Stores a memory's embedding and, when inferred, its category and emotion.
+    /// Stores a memory's embedding and, when inferred, its category and emotion — only if
+    /// its text is still `text`, the one embedded (a change meanwhile has a job of its own).
+    /// Call inside a transaction. Returns whether it stored.
+    @discardableResult
     public func storeIndex(
-        id: UUID, embedding: [Float], category: (String, Double)?, emotion: (String, Double)?, on connection: PostgresConnection
-    ) throws {
+        id: UUID, text: String, embedding: [Float], category: (String, Double)?, emotion: (String, Double)?, on connection: PostgresConnection
+    ) throws -> Bool {
         guard let current = try connection.query("""
             SELECT \(unsafeRaw: Memory.columns) FROM memories m WHERE m.id = \(id) AND m.deleted_at IS NULL FOR UPDATE
-            """).first.map(Memory.init(row:)) else { return }
+            """).first.map(Memory.init(row:)), current.text == text else { return false }
         let enriched = (category != nil && current.category == nil) || (emotion != nil && current.emotion == nil)
         try connection.query("""
             UPDATE memories SET embedding = \(PostgresVector(embedding))::vector, enrichment = 'done',
@@ -94,6 +97,12 @@ extension MemoryStore {
         if enriched {
             try recordHistory(of: current, change: "enriched", reason: "category and emotion inferred", on: connection)
         }
+        return true
+    }
+
+    /// Links a memory to more messages or documents it was (re)stated in.
+    public func appendSourceRefs(id: UUID, refs: PostgresJSON, on connection: PostgresConnection) throws {
+        try connection.query("UPDATE memories SET source_refs = source_refs || \(refs) WHERE id = \(id)")
     }
 }
 

@@ -26,10 +26,14 @@ public struct MemoryStore: Sendable {
             RETURNING \(unsafeRaw: Memory.columns)
             """).first!)
         try recordHistory(of: memory, change: "created", reason: nil, on: connection)
-        let job = try queue.enqueue(
-            NewJob(IndexMemoryJob(memoryID: id), options: JobOptions(uniqueKey: "memory.index:\(id)", ownerUserID: userID)),
-            on: connection)
+        let job = try queue.enqueue(Self.indexJob(id, userID), on: connection)
         return (memory, job.id)
+    }
+
+    /// A job that is waiting covers later changes too; a running one may have read the old
+    /// text, so a change while it runs gets a job of its own.
+    static func indexJob(_ id: UUID, _ userID: String) throws -> NewJob {
+        try NewJob(IndexMemoryJob(memoryID: id), options: JobOptions(waitingKey: "memory.index:\(id)", ownerUserID: userID))
     }
 
     /// A live (not deleted) memory of the user's.
@@ -76,9 +80,7 @@ public struct MemoryStore: Sendable {
             """).first!)
         try recordHistory(of: current, change: "updated", reason: reason, on: connection)
         guard textChanged else { return (memory, nil) }
-        let job = try queue.enqueue(
-            NewJob(IndexMemoryJob(memoryID: id), options: JobOptions(uniqueKey: "memory.index:\(id)", ownerUserID: userID)),
-            on: connection)
+        let job = try queue.enqueue(Self.indexJob(id, userID), on: connection)
         return (memory, job.id)
     }
 

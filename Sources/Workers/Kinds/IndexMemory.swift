@@ -23,8 +23,8 @@ struct IndexMemory: Sendable {
         }
         let category = memory.hasCategory ? nil : classifier.category(of: embedding)
         let emotion = memory.hasEmotion ? nil : classifier.emotion(of: embedding)
-        try await pool.withConnection { [store] in
-            try store.storeIndex(id: job.memoryID, embedding: embedding, category: category, emotion: emotion, on: $0)
+        try await pool.withTransaction { [store] in
+            try store.storeIndex(id: job.memoryID, text: memory.text, embedding: embedding, category: category, emotion: emotion, on: $0)
         }
         return .completed
     }
