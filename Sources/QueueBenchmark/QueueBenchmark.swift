@@ -18,7 +18,7 @@ struct QueueBenchmark: AsyncParsableCommand {
     @Option(help: "Server URL; the benchmark creates and drops database bench_context0 there.") var databaseURL: String
     @Option(help: "Jobs to burn down.") var jobs = 100_000
     @Option(help: "Worker processes.") var workers = 2
-    @Option(help: "Concurrency per worker process.") var concurrency = 200
+    @Option(help: "Concurrency per worker process.") var concurrency = 500
     @Option(help: "Jobs for the idle pickup-latency measurement.") var latencySamples = 200
     @Option(help: "Folder holding context0-worker (default: next to this program).") var binDirectory: String?
 

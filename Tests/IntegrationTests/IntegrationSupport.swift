@@ -76,7 +76,7 @@ extension PostgresPool {
     /// Waits until job `id` satisfies `condition` and returns it as it was then.
     @discardableResult
     func waitForJob(
-        _ id: Int, _ what: String, timeout: Duration = .seconds(15), until condition: (JobRecord) -> Bool
+        _ id: Int, _ what: String, timeout: Duration = .seconds(30), until condition: (JobRecord) -> Bool
     ) async throws -> JobRecord {
         var latest: JobRecord?
         do {

@@ -2,7 +2,7 @@
 # `make bench-queue`: Context0's queue against PgQueuer and Procrastinate, same workload,
 # same PostgreSQL, same run. Prints one RESULT line per system, then the RATIO line.
 #
-#   JOBS (100000), WORKERS (2), LATENCY_SAMPLES (200), CONCURRENCY (200 per worker process)
+#   JOBS (100000), WORKERS (2), LATENCY_SAMPLES (200), CONCURRENCY (500 per worker process)
 #
 # Uses DATABASE_URL if set, else the embedded server (started if needed, stopped after).
 set -euo pipefail
@@ -11,7 +11,7 @@ cd "$ROOT"
 JOBS="${JOBS:-100000}"
 WORKERS="${WORKERS:-2}"
 SAMPLES="${LATENCY_SAMPLES:-200}"
-CONCURRENCY="${CONCURRENCY:-200}"
+CONCURRENCY="${CONCURRENCY:-500}"
 
 source scripts/lib.sh
 scripts/setup.sh requirements/bench-queue.txt

@@ -44,6 +44,7 @@ public final class JobProcessor: Service, Sendable {
     /// One stop signal per background loop: a `WakeSignal` wakes a single waiter.
     private let heartbeatStop = WakeSignal()
     private let maintenanceStop = WakeSignal()
+    private let deadlineStop = WakeSignal()
 
     public init(
         queue: JobQueue, pool: PostgresPool, databaseURL: String, registry: JobRegistry,
@@ -76,6 +77,7 @@ public final class JobProcessor: Service, Sendable {
             group.addTask { await self.context.completer.run(deadline: self.context.configuration.shutdownTimeout) }
             group.addTask { await WorkerHeartbeat(context: self.context, runners: self.runners).run(until: self.heartbeatStop) }
             group.addTask { await Maintenance(context: self.context).run(until: self.maintenanceStop) }
+            group.addTask { await self.watchDeadlines() }
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { queues in
                     for runner in runners.values { queues.addTask { await runner.run() } }
@@ -85,6 +87,7 @@ public final class JobProcessor: Service, Sendable {
             listener.stop()
             heartbeatStop.signal()
             maintenanceStop.signal()
+            deadlineStop.signal()
         }
         try? await context.pool.withConnection { [context] in try context.queue.deregisterWorker(id: context.workerID, on: $0) }
         context.logger.info("worker stopped")
@@ -94,6 +97,13 @@ public final class JobProcessor: Service, Sendable {
     public func stop() {
         context.beginStopping()
         runners.values.forEach { $0.poke() }
+    }
+
+    /// Fails attempts that outlive their timeout, checked four times a second.
+    private func watchDeadlines() async {
+        while !(await deadlineStop.wait(timeout: .milliseconds(250))) {
+            context.running.stopExpired()
+        }
     }
 
     private func register() async throws {

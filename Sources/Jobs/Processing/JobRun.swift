@@ -10,11 +10,14 @@ enum JobRunEnd: Sendable, Equatable {
 
 /// One attempt in flight: the handler's task, its deadline, and whoever stops it first
 /// (the handler finishing, the timeout, a cancel request, shutdown) decides how it ended.
+/// Deadlines are watched for all runs together (`RunningJobs.stopExpired`), not by a timer
+/// per job: a timer task per job costs more than a no-op job itself.
 ///
 /// The handler runs in a task of its own, not a child task, on purpose: a handler that
 /// ignores cancellation must not keep its worker from moving on or shutting down.
 final class JobRun: Sendable {
     let job: ClaimedJob
+    private let deadline = Mutex<(at: ContinuousClock.Instant, timeout: Duration)?>(nil)
     private let state = Mutex<(end: JobRunEnd?, waiter: CheckedContinuation<JobRunEnd, Never>?)>((nil, nil))
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
@@ -22,14 +25,17 @@ final class JobRun: Sendable {
         self.job = job
     }
 
-    /// Starts the handler and the deadline; `end()` then waits for the first to finish.
+    /// Starts the handler; `end()` then waits for it, or for whatever stops the run first.
     func start(timeout: Duration, handler: @escaping @Sendable () async -> JobOutcome) {
+        deadline.withLock { $0 = (ContinuousClock.now + timeout, timeout) }
         let work = Task { self.stop(.outcome(await handler())) }
-        let deadline = Task {
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            self.stop(.outcome(.failed(error: "timed out after \(timeout)", retryable: true)))
-        }
-        tasks.withLock { $0 = [work, deadline] }
+        tasks.withLock { $0 = [work] }
+    }
+
+    /// Fails the run if its deadline has passed.
+    func stopIfExpired(now: ContinuousClock.Instant) {
+        guard let deadline = deadline.withLock({ $0 }), deadline.at <= now else { return }
+        stop(.outcome(.failed(error: "timed out after \(deadline.timeout)", retryable: true)))
     }
 
     /// Ends the attempt now with `end` unless it already ended; cancels what still runs.
@@ -73,6 +79,10 @@ final class RunningJobs: Sendable {
 
     func stop(id: Int, _ end: JobRunEnd) {
         runs.withLock { $0[id] }?.stop(end)
+    }
+
+    func stopExpired(now: ContinuousClock.Instant = .now) {
+        runs.withLock { Array($0.values) }.forEach { $0.stopIfExpired(now: now) }
     }
 
     func stopAll(queue: String, _ end: JobRunEnd) {
