@@ -1,5 +1,5 @@
 # Context0 — the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test build bench-queue bench-embed db-start db-stop db-url migrate
+.PHONY: run test build bench-queue bench-embed db-start db-stop db-url migrate bench-memories
 
 run:
 	@scripts/run.sh
@@ -16,6 +16,9 @@ bench-queue:
 
 bench-embed:
 	@bench/embed/run.sh
+
+bench-memories:
+	@bench/memories/run.sh
 
 bench-api: ; @bench/api/run.sh
 

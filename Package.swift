@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "context0-bench-queue", targets: ["QueueBenchmark"]),
         .executable(name: "context0-embedding-benchmark", targets: ["EmbeddingBenchmark"]),
         .executable(name: "context0-bench-api", targets: ["APIBenchmark"]),
+        .executable(name: "context0-bench-memories", targets: ["MemoryBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -234,6 +235,11 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["Auth", "Jobs", "Postgres", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MemoryBenchmark",
+            dependencies: ["Auth", "Postgres", "Jobs", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
     ]
