@@ -20,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DEPS="$ROOT/.deps"
 VENV="$DEPS/venv"
 PYTHON="${PYTHON:-python3}"
-DEB_PACKAGES=(libpq-dev libopenblas-dev pkg-config)
+DEB_PACKAGES=(libpq-dev libopenblas-dev pkg-config zlib1g-dev)
 
 # Requirement files: the runtime one first, then the arguments. Resolve the arguments
 # against the caller's cwd before anything changes directory.

@@ -19,6 +19,7 @@ func buildApplication(
     let queue = JobQueue(wakeupThrottle: wakeups)
 
     let router = Router(context: Context0RequestContext.self)
+    router.middlewares.add(CompressionMiddleware())
     router.middlewares.add(ErrorMiddleware())
     let api = router.group("api/v1")
     PingRoutes(database: DatabaseHealth(pool: pool)).add(to: api)

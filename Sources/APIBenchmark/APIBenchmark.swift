@@ -188,8 +188,10 @@ struct APIBenchmark: AsyncParsableCommand {
         let embed: @Sendable (Int) async throws -> Void = { index in
             _ = try await embedder.embed(queryTexts[index % queryTexts.count])
         }
+        // A connection of its own (not the one that loaded the data and built the indexes).
+        let sqlConnection = try PostgresConnection(url: database.url, applicationName: "context0-bench-api")
         let sqlOne: @Sendable (Int) async throws -> Void = { index in
-            _ = try store.search(contextQueries[index % contextQueries.count], on: connection)
+            _ = try store.search(contextQueries[index % contextQueries.count], on: sqlConnection)
         }
         let pool = PostgresPool(configuration: .init(url: database.url, maxConnections: clients, applicationName: "context0-bench-api"))
         let sqlPooled: @Sendable (Int) async throws -> Void = { index in

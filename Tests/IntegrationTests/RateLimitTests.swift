@@ -42,6 +42,17 @@ import Testing
             #expect(remaining == [5, 4, 3, 2, 1, 0, 0, 0])
             // Another user, and another class, have their own budgets.
             #expect(try await get("http://127.0.0.1:\(ports[0])/api/v1/memories", token: other).status == 200)
+            // A new user's first requests, all at once: every one is answered, the API lives.
+            let newcomer = try JSONWebToken(secret: secret).sign(.init(sub: "newcomer-\(UUID())", exp: Date().timeIntervalSince1970 + 600))
+            let firsts = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<8 {
+                    group.addTask { try await get("http://127.0.0.1:\(ports[index % 2])/api/v1/memories", token: newcomer).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            // Six fit in the limit of six; the rest are refused, none fails.
+            #expect(firsts.sorted() == [200, 200, 200, 200, 200, 200, 429, 429], "\(firsts)")
+            #expect(apis.allSatisfy { $0.process.isRunning })
             let search = try await post("http://127.0.0.1:\(ports[1])/api/v1/memories/search", token: token, body: #"{"query": "x"}"#)
             #expect(search.status == 200)
             #expect(search.headers["X-RateLimit-Limit"] == "2")

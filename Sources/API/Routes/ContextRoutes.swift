@@ -42,11 +42,7 @@ struct ContextRoutes: Sendable {
         let query = ContextQuery(
             caller: search.tenant, text: search.query, embedding: embedding, minimumSimilarity: search.minimum,
             maximumSimilarity: search.maximum, scope: search.scope, metadata: search.metadata, limit: search.limit)
-        let hits = try await pool.withConnection { [store] connection in
-            let hits = try store.search(query, on: connection)
-            try UserStore().meter(userID: caller.userID, metric: UsageMetric.searches, quantity: 1, on: connection)
-            return hits
-        }
+        let hits = try await pool.withConnection { [store] in try store.search(query, on: $0) }
         return try JSONResponse.make(.accepted, ["results": hits.map { hit -> [String: Any] in
             ["contextId": hit.nodeID.uuidString.lowercased(), "contextData": hit.text, "documentId": hit.documentID.uuidString.lowercased(),
              "source": hit.source, "similarity": hit.similarity, "score": hit.score,

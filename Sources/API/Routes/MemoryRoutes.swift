@@ -89,10 +89,8 @@ struct MemoryRoutes: Sendable {
         filter.emotion = try MemoryRequests.label(body, "emotion")
         filter.tags = try MemoryRequests.tags(body) ?? []
         let embedding = try await embedder.embed(query)
-        let hits = try await pool.withConnection { [store, filter] connection in
-            let hits = try store.search(userID: caller.userID, text: query, embedding: embedding, filter: filter, threshold: threshold, limit: limit, on: connection)
-            try UserStore().meter(userID: caller.userID, metric: UsageMetric.searches, quantity: 1, on: connection)
-            return hits
+        let hits = try await pool.withConnection { [store, filter] in
+            try store.search(userID: caller.userID, text: query, embedding: embedding, filter: filter, threshold: threshold, limit: limit, on: $0)
         }
         return try Envelope.make(message: "\(hits.count) memories found", data: ["results": hits.map(MemoryViews.hit), "query": query])
     }

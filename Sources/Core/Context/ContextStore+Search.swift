@@ -30,6 +30,8 @@ public struct ContextQuery: Sendable {
 extension ContextStore {
     /// Candidates taken from each ranking before fusion.
     static let candidatesPerRanking = 50
+    /// Most full-text matches ranked per query.
+    static let textMatchesRanked = 500
 
     /// Vector search (pgvector HNSW, cosine, with iterative index scans so the tenant and
     /// threshold filters cannot starve the result) and PostgreSQL full-text search, both
@@ -52,10 +54,13 @@ extension ContextStore {
                     SELECT n.id FROM context_nodes n WHERE \(filter)
                     ORDER BY n.embedding <=> \(vector)::vector LIMIT \(candidates)) ranked
             ), text_hits AS (
+                -- Ranking every match of common words is what makes full-text slow: rank
+                -- at most the first \(Self.textMatchesRanked) matches.
                 SELECT id, row_number() OVER (ORDER BY relevance DESC) AS rank FROM (
-                    SELECT n.id, ts_rank_cd(n.tsv, q) AS relevance
-                    FROM context_nodes n, websearch_to_tsquery('english', \(query.text)) q
-                    WHERE n.tsv @@ q AND \(filter)
+                    SELECT matched.id, ts_rank(matched.tsv, q) AS relevance
+                    FROM (SELECT n.id, n.tsv FROM context_nodes n, websearch_to_tsquery('english', \(query.text)) q
+                          WHERE n.tsv @@ q AND \(filter) LIMIT \(Self.textMatchesRanked)) matched,
+                         websearch_to_tsquery('english', \(query.text)) q
                     ORDER BY relevance DESC LIMIT \(candidates)) ranked
             ), fused AS (
                 SELECT id, sum(1.0 / (60 + rank)) AS score

@@ -57,16 +57,25 @@ public struct MemoryExtraction: Sendable {
     }
 
     private func extract(session: UUID, userID: String) async throws -> ExtractionSummary {
+        // Another job may process some of the same messages meanwhile (a message sent while
+        // one ran gets its own job); then this one starts over with what is left.
+        for _ in 0..<5 {
+            if let summary = try await extractOnce(session: session, userID: userID) { return summary }
+        }
+        throw ExtractionContended(session: session)
+    }
+
+    /// Nil when the pending messages changed while the facts were being found.
+    private func extractOnce(session: UUID, userID: String) async throws -> ExtractionSummary? {
         let pending = try await pool.withConnection { [chats] in
             try chats.unextractedUserMessages(sessionID: session, userID: userID, on: $0)
         }
         guard !pending.isEmpty else { return ExtractionSummary(mode: finder.mode) }
         let facts = try await embeddedFacts(in: pending.map(\.content), userID: userID)
         let refs = try PostgresJSON(encoding: pending.map { ["message_id": $0.id.uuidString.lowercased()] })
-        return try await pool.withTransaction { [chats, memories, finder] connection in
-            // Another run may have processed them while the facts were being found.
+        return try await pool.withTransaction { [chats, memories, finder] connection -> ExtractionSummary? in
             let still = try chats.unextractedUserMessages(sessionID: session, userID: userID, on: connection)
-            guard Set(still.map(\.id)).isSuperset(of: pending.map(\.id)) else { return ExtractionSummary(mode: finder.mode) }
+            guard Set(still.map(\.id)).isSuperset(of: pending.map(\.id)) else { return nil }
             var summary = try Self.apply(facts, userID: userID, source: .chat, refs: refs, memories: memories, on: connection)
             summary.mode = finder.mode
             try chats.markExtracted(pending.map(\.id), on: connection)
@@ -138,4 +147,10 @@ public struct MemoryExtraction: Sendable {
         }
         return summary
     }
+}
+
+/// Other jobs kept processing the same session's messages; the job is retried.
+struct ExtractionContended: Error, CustomStringConvertible {
+    let session: UUID
+    var description: String { "the messages of session \(session) kept changing while their memories were extracted" }
 }

@@ -56,18 +56,38 @@ extension UserStore {
         userID: String, organizationID: String?, class kind: RateLimitClass, overrides: RateLimitOverrides,
         on connection: PostgresConnection
     ) throws -> RateLimitState {
+        // A new user's first requests can race: the loser's statement waits for the winner's
+        // insert but its snapshot predates it, so it finds no user. The next statement sees it.
+        for _ in 0..<2 {
+            if let state = try admitOnce(userID: userID, organizationID: organizationID, class: kind, overrides: overrides, on: connection) {
+                return state
+            }
+        }
+        throw PostgresError(kind: .server, message: "the user record of a request could not be read; retry")
+    }
+
+    private func admitOnce(
+        userID: String, organizationID: String?, class kind: RateLimitClass, overrides: RateLimitOverrides,
+        on connection: PostgresConnection
+    ) throws -> RateLimitState? {
         let column = "\(kind.rawValue)_per_hour"
         let row = try connection.query("""
-            WITH seen AS (
+            WITH created AS (
+                -- DO NOTHING: an existing user's row is not locked (DO UPDATE would lock it on
+                -- every request, even when it changes nothing).
                 INSERT INTO users (id, organization_id) VALUES (\(userID), \(organizationID))
-                ON CONFLICT (id) DO UPDATE SET last_seen_at = now() WHERE users.last_seen_at < now() - interval '60 seconds'
-                RETURNING plan, disabled_at IS NOT NULL AS disabled
+                ON CONFLICT (id) DO NOTHING
+                RETURNING plan, false AS disabled
             ), account AS (
-                SELECT plan, disabled FROM seen
-                UNION ALL SELECT plan, disabled_at IS NOT NULL FROM users WHERE id = \(userID) AND NOT EXISTS (SELECT 1 FROM seen)
+                SELECT plan, disabled FROM created
+                UNION ALL SELECT plan, disabled_at IS NOT NULL FROM users WHERE id = \(userID) AND NOT EXISTS (SELECT 1 FROM created)
+            ), seen AS (
+                UPDATE users SET last_seen_at = now() WHERE id = \(userID) AND last_seen_at < now() - interval '60 seconds'
+                RETURNING 1
             ), counted AS (
+                -- FROM account: a statement that could not see its user counts nothing (it is retried).
                 INSERT INTO usage_hourly (user_id, metric, hour, quantity)
-                VALUES (\(userID), \("requests." + kind.rawValue), date_trunc('hour', now()), 1)
+                SELECT \(userID), \("requests." + kind.rawValue), date_trunc('hour', now()), 1 FROM account
                 ON CONFLICT (user_id, metric, hour) DO UPDATE SET quantity = usage_hourly.quantity + 1
                 RETURNING quantity
             )
@@ -78,7 +98,8 @@ extension UserStore {
             FROM account CROSS JOIN counted
             LEFT JOIN plans p ON p.name = account.plan
             LEFT JOIN plans d ON d.name = \(Self.defaultPlan)
-            """).first!
+            """).first
+        guard let row else { return nil }
         return RateLimitState(
             limit: try row.decode("limit_per_hour"), used: try row.decode("used"),
             reset: try row.decode("reset"), disabled: try row.decode("disabled"))

@@ -1,8 +1,8 @@
 import Postgres
 
-/// The metered quantities besides requests (which `UserStore.admit` counts).
+/// The metered quantities besides requests (which `UserStore.admit` counts as
+/// `requests.<class>`; searches are `requests.search`, so they cost no second write).
 public enum UsageMetric {
-    public static let searches = "searches"
     public static let aiOperations = "ai_operations"
     public static let llmTokens = "llm_tokens"
     public static let embeddedChunks = "embedded_chunks"

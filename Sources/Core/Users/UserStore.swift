@@ -57,24 +57,6 @@ public struct APIKeyRecord: Sendable, Codable, Equatable {
 public struct UserStore: Sendable {
     public init() {}
 
-    /// Records that `userID` made a valid request (creating the user on first use) and
-    /// returns whether the user is disabled. `last_seen_at` moves at most once a minute, so
-    /// the common case writes nothing.
-    public func recordUse(userID: String, organizationID: String?, on connection: PostgresConnection) throws -> Bool {
-        let row = try connection.query("""
-            WITH seen AS (
-                INSERT INTO users (id, organization_id) VALUES (\(userID), \(organizationID))
-                ON CONFLICT (id) DO UPDATE SET last_seen_at = now()
-                    WHERE users.last_seen_at < now() - interval '60 seconds'
-                RETURNING disabled_at IS NOT NULL AS disabled
-            )
-            SELECT disabled FROM seen
-            UNION ALL
-            SELECT disabled_at IS NOT NULL FROM users WHERE id = \(userID) AND NOT EXISTS (SELECT 1 FROM seen)
-            """).first
-        return try row?.decode(at: 0, as: Bool.self) ?? false
-    }
-
     /// The live (unrevoked) key with this hash.
     public func findKey(hash: Data, on connection: PostgresConnection) throws -> APIKeyRecord? {
         try connection.query("""
