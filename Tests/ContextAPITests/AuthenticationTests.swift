@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Bearer authentication (JWTs and API keys), scopes and disabled users, on every endpoint.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `POST delete`: 204, then gone from view, view/docs and search, and from the database.

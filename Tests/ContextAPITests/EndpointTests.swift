@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Each endpoint's success answers, the spec's own example requests sent verbatim, and the

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// With documents on distinct topics indexed, a paraphrased query that shares no keyword

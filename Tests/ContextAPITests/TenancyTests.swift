@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Private context stays with its user; context added with the caller's organization is

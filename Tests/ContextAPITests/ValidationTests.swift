@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Every malformed request answers 400 (413 when too large) with exactly

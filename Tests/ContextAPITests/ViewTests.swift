@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `GET view` and `GET view/docs`: every field the spec lists, with its JSON type; pagination.

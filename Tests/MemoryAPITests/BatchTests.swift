@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `POST /memories/batch`: create, update and delete in one call, a result per operation,

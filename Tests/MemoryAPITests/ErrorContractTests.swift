@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The status and error codes of the spec on every memory, chat, Q&A and job endpoint:

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `GET /memories`: pagination (`total`, `limit`, `skip`, and their edges), the filters

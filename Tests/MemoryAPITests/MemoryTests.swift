@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `POST/GET/PUT/DELETE /memories…`: creation answers at once and enrichment follows in a

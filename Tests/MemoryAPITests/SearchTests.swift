@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `POST /memories/search`: semantic + full-text, with filters, a threshold and scores,

@@ -2,7 +2,7 @@ import Foundation
 
 /// Any JSON value, decoded strictly (`true` is never a number, `1` never a boolean), so
 /// tests can check the JSON type of every field a response has.
-enum JSON: Equatable, Sendable, Decodable, CustomStringConvertible {
+public enum JSON: Equatable, Sendable, Decodable, CustomStringConvertible {
     case null
     case bool(Bool)
     case number(Double)
@@ -10,7 +10,7 @@ enum JSON: Equatable, Sendable, Decodable, CustomStringConvertible {
     case array([JSON])
     case object([String: JSON])
 
-    init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -27,54 +27,54 @@ enum JSON: Equatable, Sendable, Decodable, CustomStringConvertible {
         }
     }
 
-    static func parse(_ data: Data) -> JSON? {
+    public static func parse(_ data: Data) -> JSON? {
         try? JSONDecoder().decode(JSON.self, from: data)
     }
 
-    subscript(key: String) -> JSON? {
+    public subscript(key: String) -> JSON? {
         guard case .object(let object) = self else { return nil }
         return object[key]
     }
 
-    subscript(index: Int) -> JSON? {
+    public subscript(index: Int) -> JSON? {
         guard case .array(let array) = self, array.indices.contains(index) else { return nil }
         return array[index]
     }
 
-    var string: String? {
+    public var string: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    var number: Double? {
+    public var number: Double? {
         if case .number(let value) = self { return value }
         return nil
     }
 
-    var int: Int? {
+    public var int: Int? {
         guard case .number(let value) = self, value.rounded() == value else { return nil }
         return Int(exactly: value)
     }
 
-    var bool: Bool? {
+    public var bool: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
-    var array: [JSON]? {
+    public var array: [JSON]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
-    var object: [String: JSON]? {
+    public var object: [String: JSON]? {
         if case .object(let value) = self { return value }
         return nil
     }
 
-    var isNull: Bool { self == .null }
+    public var isNull: Bool { self == .null }
 
     /// The JSON type's name: null, boolean, number, string, array or object.
-    var kind: String {
+    public var kind: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
@@ -85,7 +85,7 @@ enum JSON: Equatable, Sendable, Decodable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .null: "null"
         case .bool(let value): String(value)

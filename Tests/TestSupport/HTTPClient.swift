@@ -4,39 +4,43 @@ import FoundationNetworking
 #endif
 
 /// What a request sends as its body.
-enum RequestBody: Sendable {
+public enum RequestBody: Sendable {
     case none
     /// Bytes exactly as given (malformed JSON, invalid UTF-8, spec examples verbatim).
     case raw(Data)
 
     /// A JSON value built from Foundation objects (dictionaries, arrays, strings, numbers, Bool).
-    static func json(_ object: Any) -> RequestBody {
+    public static func json(_ object: Any) -> RequestBody {
         .raw(try! JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed, .sortedKeys]))
     }
 
-    static func text(_ text: String) -> RequestBody {
+    public static func text(_ text: String) -> RequestBody {
         .raw(Data(text.utf8))
     }
 }
 
 /// One answer of the API.
-struct HTTPAnswer: Sendable, CustomStringConvertible {
-    let status: Int
+public struct HTTPAnswer: Sendable, CustomStringConvertible {
+    public let status: Int
     /// Header names lowercased.
-    let headers: [String: String]
-    let body: Data
+    public let headers: [String: String]
+    public let body: Data
 
-    var json: JSON? { JSON.parse(body) }
-    var text: String { String(decoding: body, as: UTF8.self) }
+    public var json: JSON? { JSON.parse(body) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
 
-    var description: String {
+    public var description: String {
         "HTTP \(status): \(text.prefix(600))"
     }
 }
 
 /// A small HTTP client over URLSession for talking to the real API process.
-struct HTTPClient: Sendable {
-    let baseURL: String
+public struct HTTPClient: Sendable {
+    public let baseURL: String
+
+    public init(baseURL: String) {
+        self.baseURL = baseURL
+    }
 
     private static func makeSession() -> URLSession {
         let configuration = URLSessionConfiguration.ephemeral
@@ -52,7 +56,7 @@ struct HTTPClient: Sendable {
     /// Sends `method path` with an optional bearer token, body and extra headers.
     /// `ownSession` sends it on a session (and so a connection) of its own, for requests that
     /// must really run at the same time.
-    func send(
+    public func send(
         _ method: String, _ path: String, token: String? = nil, body: RequestBody = .none,
         headers: [String: String] = [:], ownSession: Bool = false
     ) async throws -> HTTPAnswer {
@@ -81,7 +85,7 @@ struct HTTPClient: Sendable {
     }
 }
 
-struct HTTPClientError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct HTTPClientError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
