@@ -149,9 +149,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "QueueBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 "Postgres",
                 "Jobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -161,6 +170,7 @@ let package = Package(
         .executableTarget(
             name: "APIBenchmark",
             dependencies: [
+                "BenchmarkSupport",
                 "Postgres",
                 "Jobs",
                 "Auth",
@@ -241,7 +251,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "MemoryBenchmark",
-            dependencies: ["Auth", "Postgres", "Jobs", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["BenchmarkSupport", "Auth", "Postgres", "Jobs", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Core
 import Foundation
 import Postgres

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// A small deterministic pseudo-random generator (SplitMix64), so every run loads the same text.

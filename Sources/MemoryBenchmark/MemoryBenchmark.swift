@@ -1,3 +1,5 @@
+import BenchmarkSupport
+import Jobs
 import ArgumentParser
 import Auth
 import Foundation

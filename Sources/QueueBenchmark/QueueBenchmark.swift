@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchmarkSupport
 import Foundation
 import Jobs
 import Postgres
@@ -108,33 +109,5 @@ struct QueueBenchmark: AsyncParsableCommand {
 
     private func log(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-}
-
-/// A database created for one run, migrated, dropped at the end.
-struct BenchmarkDatabase {
-    let serverURL: String
-    let name: String
-    let url: String
-
-    init(serverURL: String, name: String) throws {
-        self.serverURL = serverURL
-        self.name = name
-        var components = URLComponents(string: serverURL)!
-        components.path = "/" + name
-        url = components.string!
-        let admin = try PostgresConnection(url: serverURL)
-        let quoted = PostgresConnection.quoteIdentifier(name)
-        try admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)"))
-        try admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoted)"))
-        guard let folder = Migrator.locateDirectory(environment: ProcessInfo.processInfo.environment) else {
-            throw ValidationError("no sql/ folder found: run from the project folder or set MIGRATIONS_DIR")
-        }
-        try Migrator(directory: folder).migrate(PostgresConnection(url: url))
-    }
-
-    func drop() throws {
-        try PostgresConnection(url: serverURL).query(
-            PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(name)) WITH (FORCE)"))
     }
 }

@@ -7,49 +7,21 @@ import Synchronization
 import Glibc
 #endif
 
-/// A database created for one run (dropped and created again), migrated, dropped at the end.
-struct BenchmarkDatabase {
-    let serverURL: String
-    let name: String
-    let url: String
-
-    init(serverURL: String, name: String) throws {
-        self.serverURL = serverURL
-        self.name = name
-        var components = URLComponents(string: serverURL)!
-        components.path = "/" + name
-        url = components.string!
-        let admin = try PostgresConnection(url: serverURL)
-        let quoted = PostgresConnection.quoteIdentifier(name)
-        try admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)"))
-        try admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoted)"))
-        guard let folder = Migrator.locateDirectory(environment: ProcessInfo.processInfo.environment) else {
-            throw ValidationError("no sql/ folder found: run from the project folder or set MIGRATIONS_DIR")
-        }
-        try Migrator(directory: folder).migrate(PostgresConnection(url: url))
-    }
-
-    func drop() throws {
-        try PostgresConnection(url: serverURL).query(
-            PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(PostgresConnection.quoteIdentifier(name)) WITH (FORCE)"))
-    }
-}
-
 /// The API and worker processes this run started: stopped on every exit path (SIGTERM,
 /// then SIGKILL after a grace period), Ctrl-C included.
-final class ServerProcesses: Sendable {
+public final class ServerProcesses: Sendable {
     private let processes = Mutex<[(name: String, process: Process)]>([])
-    let logDirectory: URL
-    let binDirectory: URL
+    public let logDirectory: URL
+    public let binDirectory: URL
 
-    init(binDirectory: URL, logDirectory: URL) throws {
+    public init(binDirectory: URL, logDirectory: URL) throws {
         self.binDirectory = binDirectory
         self.logDirectory = logDirectory
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
     }
 
     /// Starts `executable` with `environment` added to ours; its output goes to `<name>.log`.
-    func start(_ executable: String, name: String, environment: [String: String]) throws {
+    public func start(_ executable: String, name: String, environment: [String: String]) throws {
         let process = Process()
         process.executableURL = binDirectory.appendingPathComponent(executable)
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -64,14 +36,14 @@ final class ServerProcesses: Sendable {
     }
 
     /// Throws if one of the processes has exited.
-    func requireRunning() throws {
+    public func requireRunning() throws {
         for (name, process) in processes.withLock({ $0 }) where !process.isRunning {
             throw ValidationError("\(name) exited with status \(process.terminationStatus); see \(logDirectory.path)/\(name).log")
         }
     }
 
     /// SIGTERM to all, then SIGKILL to any still running after `grace`.
-    func stopAll(grace: Duration = .seconds(10)) {
+    public func stopAll(grace: Duration = .seconds(10)) {
         let all = processes.withLock { list in
             defer { list = [] }
             return list
@@ -86,16 +58,16 @@ final class ServerProcesses: Sendable {
 }
 
 /// On SIGINT or SIGTERM: stop the child processes, drop the database, exit.
-final class SignalCleanup: Sendable {
+public final class SignalCleanup: Sendable {
     private let sources: Mutex<[any DispatchSourceSignal]>
 
-    init(_ cleanup: @escaping @Sendable () -> Void) {
+    public init(_ cleanup: @escaping @Sendable () -> Void) {
         var sources = [any DispatchSourceSignal]()
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
-                FileHandle.standardError.write(Data("context0-bench-api: interrupted, cleaning up\n".utf8))
+                FileHandle.standardError.write(Data("\(CommandLine.arguments[0]): interrupted, cleaning up\n".utf8))
                 cleanup()
                 exit(130)
             }
@@ -105,13 +77,13 @@ final class SignalCleanup: Sendable {
         self.sources = Mutex(sources)
     }
 
-    func cancel() {
+    public func cancel() {
         sources.withLock { $0.forEach { $0.cancel() } }
     }
 }
 
 /// A free TCP port on 127.0.0.1 (bound to port 0, read back, closed).
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -129,6 +101,6 @@ func freePort() throws -> Int {
 }
 
 /// The 1-minute load average, for the log.
-func loadAverage() -> String {
+public func loadAverage() -> String {
     (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
 }
