@@ -14,6 +14,11 @@ struct APIConfiguration: Sendable {
     var jwtSecret: String
     var embedding: EmbeddingConfiguration
     var rateLimits: RateLimitOverrides
+    var webhooks: WebhookSettings
+    /// `METERING=off`: no rate limits and no request counting (for private deployments that
+    /// bill nobody, and for measuring what metering costs). Users are still created and
+    /// disabled users still refused.
+    var metering: Bool
 
     init(environment: [String: String]) throws {
         host = environment["HOST"] ?? "127.0.0.1"
@@ -32,6 +37,12 @@ struct APIConfiguration: Sendable {
         jwtSecret = auth.jwtSecret
         embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
         rateLimits = try RateLimitOverrides(environment: environment)
+        webhooks = try WebhookSettings(environment: environment)
+        switch environment["METERING"]?.lowercased() ?? "on" {
+        case "on", "1", "true": metering = true
+        case "off", "0", "false": metering = false
+        default: throw ConfigurationError("METERING must be on or off")
+        }
     }
 }
 

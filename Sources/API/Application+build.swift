@@ -23,7 +23,8 @@ func buildApplication(
     router.middlewares.add(ErrorMiddleware())
     let api = router.group("api/v1")
     PingRoutes(database: DatabaseHealth(pool: pool)).add(to: api)
-    let authenticated = api.group().add(middleware: AuthMiddleware(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, rateLimits: configuration.rateLimits))
+    let authenticated = api.group().add(middleware: AuthMiddleware(
+        tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, rateLimits: configuration.rateLimits, metering: configuration.metering))
     ContextRoutes(pool: pool, store: ContextStore(queue: queue), embedder: embedder).add(to: authenticated.group("context"))
     JobRoutes(pool: pool, queue: queue).add(to: authenticated.group("jobs"))
     let memories = MemoryStore(queue: queue)
@@ -35,6 +36,9 @@ func buildApplication(
         .add(to: authenticated.group("chat"))
     QARoutes(pool: pool, history: QAStore(), retriever: retriever, assistant: assistant, embedder: embedder)
         .add(to: authenticated.group("qa"))
+    WebhookRoutes(pool: pool, settings: configuration.webhooks).add(to: authenticated.group("webhooks"))
+    BillingRoutes(pool: pool, billing: BillingStore(overrides: configuration.rateLimits)).add(to: authenticated.group("billing"))
+    AnalyticsRoutes(pool: pool).add(to: authenticated.group("analytics"))
 
     var application = Application(
         router: router,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Core
 import Embedding
 import Foundation
@@ -38,20 +39,30 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration: .init(url: configuration.databaseURL, maxConnections: configuration.poolSize, applicationName: "context0-worker"),
             logger: logger)
         let queue = JobQueue()
+        // Webhook deliveries follow redirects themselves, checking every target.
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let processor = JobProcessor(
             queue: queue, pool: pool, databaseURL: configuration.databaseURL,
             registry: JobKinds.registry(
                 queue: queue, pool: pool, embedder: embedder, chunker: configuration.chunker(for: embedder),
                 classifier: try await MemoryClassifier(embedder: embedder),
                 finder: configuration.llm.map { LLMFactFinder(model: ChatCompletionsClient(configuration: $0, logger: logger), pool: pool) }
-                    ?? RuleFactFinder()),
+                    ?? RuleFactFinder(),
+                webhooks: DeliverWebhook(pool: pool, http: http, settings: configuration.webhooks),
+                rollup: RollUpUsage(rollup: UsageRollup(billing: BillingStore(overrides: configuration.rateLimits)), pool: pool)),
             configuration: configuration.processor, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: pool), .init(service: processor)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
     }
 }
 
@@ -59,7 +70,7 @@ struct WorkerCommand: AsyncParsableCommand {
 enum JobKinds {
     static func registry(
         queue: JobQueue, pool: PostgresPool, embedder: any Embedder, chunker: TextChunker, classifier: MemoryClassifier,
-        finder: any FactFinder
+        finder: any FactFinder, webhooks: DeliverWebhook, rollup: RollUpUsage
     ) -> JobRegistry {
         var registry = JobRegistry()
         let store = ContextStore(queue: queue)
@@ -72,6 +83,8 @@ enum JobKinds {
         let extract = ExtractMemories(extraction: MemoryExtraction(pool: pool, memories: memories, embedder: embedder, finder: finder))
         registry.register(IndexMemoryJob.self) { job, context in try await indexMemory.run(job, context: context) }
         registry.register(ExtractMemoriesJob.self) { job, context in try await extract.run(job, context: context) }
+        registry.register(DeliverWebhookJob.self) { job, context in try await webhooks.run(job, context: context) }
+        registry.register(RollUpUsageJob.self) { job, context in try await rollup.run(job, context: context) }
         registry.register(NoOpJob.self) { _, _ in .completed }
         registry.register(SleepJob.self) { job, context in try await job.run(context: context) }
         registry.register(PruneJobsJob.self) { job, context in try await job.run(queue: queue, pool: pool, context: context) }

@@ -16,6 +16,8 @@ struct WorkerConfiguration: Sendable {
     var embedding: EmbeddingConfiguration
     /// The language model for extraction; nil is offline mode.
     var llm: LLMConfiguration?
+    var webhooks: WebhookSettings
+    var rateLimits: RateLimitOverrides
 
     /// Reads `DATABASE_URL` (or the embedded server), `WORKER_QUEUES` (`name=concurrency,…`),
     /// and the `WORKER_*_MS` intervals.
@@ -24,7 +26,7 @@ struct WorkerConfiguration: Sendable {
             throw ConfigurationError("DATABASE_URL is not set and no embedded PostgreSQL was found (run `make run` or scripts/postgres.sh start)")
         }
         databaseURL = url
-        let queues = try Self.parseQueues(queuesOverride ?? environment["WORKER_QUEUES"] ?? "default=20,ingest=4,embedding=2,extraction=2,maintenance=2")
+        let queues = try Self.parseQueues(queuesOverride ?? environment["WORKER_QUEUES"] ?? "default=20,ingest=4,embedding=2,extraction=2,maintenance=2,webhooks=8")
         processor = JobProcessorConfiguration(queues: queues)
         func milliseconds(_ name: String) throws -> Duration? {
             guard let text = environment[name] else { return nil }
@@ -48,8 +50,12 @@ struct WorkerConfiguration: Sendable {
         } ?? min(queues.values.reduce(0, +) + 4, 16)
         embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
         llm = try LLMConfiguration(environment: environment)
+        webhooks = try WebhookSettings(environment: environment)
+        rateLimits = try RateLimitOverrides(environment: environment)
+        let rollupInterval = try milliseconds("BILLING_ROLLUP_INTERVAL_MS") ?? .seconds(300)
         processor.periodicJobs = [
             PeriodicJob(name: "maintenance.prune-jobs", interval: .seconds(300), job: try NewJob(PruneJobsJob(retentionSeconds: Int(retention.seconds)))),
+            PeriodicJob(name: "billing.rollup", interval: rollupInterval, job: try NewJob(RollUpUsageJob())),
         ]
     }
 

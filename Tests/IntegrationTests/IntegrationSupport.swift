@@ -20,18 +20,6 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 extension ChildProcess {
-    /// Kills the process at once if it still runs: every test's last word to its children.
-    func stopNow() {
-        if process.isRunning { signal(SIGKILL) }
-    }
-
-    /// Throws with the child's standard error if it has exited (e.g. it could not start).
-    func requireRunning() throws {
-        guard process.isRunning else {
-            throw TestFailure(description: "\(process.executableURL?.lastPathComponent ?? "child") exited with \(process.terminationStatus): \(errorOutput)")
-        }
-    }
-
     /// Starts `context0-worker` on `database` with the fast settings (`settings` win) and
     /// waits until it has registered and a LISTEN connection is up (its own, unless a killed
     /// worker's lingers), so NOTIFYs reach it.

@@ -45,4 +45,16 @@ public final class ChildProcess: @unchecked Sendable {
         let status = try await child.waitForExit(timeout: .seconds(60))
         return (status, child.output, child.errorOutput)
     }
+
+    /// Kills the process at once if it still runs: every test's last word to its children.
+    public func stopNow() {
+        if process.isRunning { signal(SIGKILL) }
+    }
+
+    /// Throws with the child's standard error if it has exited (e.g. it could not start).
+    public func requireRunning() throws {
+        guard process.isRunning else {
+            throw HTTPClientError("\(process.executableURL?.lastPathComponent ?? "child") exited with \(process.terminationStatus): \(errorOutput)")
+        }
+    }
 }

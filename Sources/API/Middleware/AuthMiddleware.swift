@@ -17,6 +17,8 @@ struct AuthMiddleware: RouterMiddleware {
     let tokens: JSONWebToken
     let pool: PostgresPool
     let rateLimits: RateLimitOverrides
+    /// False with `METERING=off`: no limits, no counting, no `X-RateLimit-*` headers.
+    let metering: Bool
     let users = UserStore()
     /// Paths where the spec answers a disabled user with 402 "Invalid user".
     static let paymentRequiredPaths: Set<String> = ["/api/v1/context/view/docs"]
@@ -26,13 +28,12 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         let identity = try await authenticate(request)
         let kind = RateLimitClass(request)
+        guard metering else { return try await unmetered(request, context: context, identity: identity, next: next) }
         let state = try await pool.withConnection { [users, rateLimits] in
             try users.admit(userID: identity.userID, organizationID: identity.organizationID, class: kind, overrides: rateLimits, on: $0)
         }
         if state.disabled {
-            let status: HTTPResponse.Status = Self.paymentRequiredPaths.contains(request.uri.path) ? Self.paymentRequired : .forbidden
-            return Self.withLimitHeaders(state, ErrorMiddleware<Context>.response(
-                for: APIError(status: status, code: .userDisabled, message: "this user is disabled"), path: request.uri.path))
+            return Self.withLimitHeaders(state, Self.disabledUser(request))
         }
         if state.exceeded {
             var response = ErrorMiddleware<Context>.response(for: APIError(
@@ -49,6 +50,26 @@ struct AuthMiddleware: RouterMiddleware {
             // Errors after authentication carry the limit headers too.
             return Self.withLimitHeaders(state, ErrorMiddleware<Context>.response(for: ErrorMiddleware<Context>.apiError(for: error), path: request.uri.path))
         }
+    }
+
+    private func unmetered(
+        _ request: Request, context: Context, identity: Identity, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let disabled = try await pool.withConnection { [users] in
+            try users.arrive(userID: identity.userID, organizationID: identity.organizationID, on: $0)
+        }
+        if disabled { return Self.disabledUser(request) }
+        context.identity = identity
+        context.logger[metadataKey: "user_id"] = "\(identity.userID)"
+        return try await next(request, context)
+    }
+
+    /// 402 where the spec lists it (the documents view), 403 elsewhere.
+    static func disabledUser(_ request: Request) -> Response {
+        let status: HTTPResponse.Status = paymentRequiredPaths.contains(request.uri.path) ? paymentRequired : .forbidden
+        return ErrorMiddleware<Context>.response(
+            for: APIError(status: status, code: .userDisabled, message: "this user is disabled"), path: request.uri.path)
     }
 
     static func withLimitHeaders(_ state: RateLimitState, _ response: Response) -> Response {

@@ -15,7 +15,7 @@ enum OpenAPIDocument {
             "servers": [["url": "/"]],
             "components": components,
             "security": [["bearer": [String]()]],
-            "paths": Context0Operations.paths.merging([
+            "paths": Context0Operations.paths.merging(UsageOperations.paths) { $1 }.merging([
                 "/api/v1/ping": ["get": ping],
                 "/api/v1/openapi.json": ["get": openAPI],
                 "/api/v1/context/add": ["post": ContextOperations.add],

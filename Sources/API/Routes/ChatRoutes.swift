@@ -74,6 +74,10 @@ struct ChatRoutes: Sendable {
                 memoriesUsed: retrieval.memories.map(\.memory.id), on: connection)
             try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "chat", output: reply, on: connection)
             let job = session.autoExtract ? try queue.enqueue(Self.extraction(session.id, caller.userID), on: connection).id : nil
+            try WebhookEvents.emit(.chatMessage, userID: caller.userID, data: [
+                "session_id": session.id.uuidString.lowercased(), "message_id": userMessage.id.uuidString.lowercased(),
+                "reply_id": assistantMessage.id.uuidString.lowercased(), "mode": reply.mode,
+            ], on: connection)
             return (userMessage, assistantMessage, job)
         }
         return try Envelope.make(.created, message: "reply (\(reply.mode))", data: [

@@ -33,9 +33,13 @@ struct QARoutes: Sendable {
         let citationsJSON = PostgresJSON(text: String(decoding: try JSONSerialization.data(withJSONObject: citations, options: [.sortedKeys]), as: UTF8.self))
         let record = try await pool.withTransaction { [history] connection in
             try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "qa", output: answer, on: connection)
-            return try history.record(
+            let record = try history.record(
                 userID: caller.userID, question: question, answer: answer.text, mode: answer.mode,
                 citations: citationsJSON, on: connection)
+            try WebhookEvents.emit(.qaAnswer, userID: caller.userID, data: [
+                "question_id": record.id.uuidString.lowercased(), "question": question, "mode": answer.mode,
+            ], on: connection)
+            return record
         }
         return try Envelope.make(message: "answered (\(answer.mode))", data: [
             "id": record.id.uuidString.lowercased(), "question": question, "answer": answer.text, "mode": answer.mode,

@@ -45,8 +45,14 @@ extension ContextStore {
     private func finishDocumentDelete(_ rows: [PostgresRow], on connection: PostgresConnection) throws -> (documents: Int, nodes: Int) {
         let ids = try rows.map { try $0.decode("id", as: UUID.self).uuidString }
         let nodes = try rows.reduce(0) { $0 + (try $1.decode("node_count", as: Int?.self) ?? 0) }
+        var deletedByUser = [String: [String]]()
         for row in rows {
-            try UserStore().meter(userID: try row.decode("user_id"), metric: UsageMetric.storedBytes, quantity: -(try row.decode("bytes", as: Int.self)), on: connection)
+            let userID: String = try row.decode("user_id")
+            try UserStore().meter(userID: userID, metric: UsageMetric.storedBytes, quantity: -(try row.decode("bytes", as: Int.self)), on: connection)
+            deletedByUser[userID, default: []].append(try row.decode("id", as: UUID.self).uuidString.lowercased())
+        }
+        for (userID, documentIDs) in deletedByUser.sorted(by: { $0.key < $1.key }) {
+            try WebhookEvents.emit(.contextDeleted, userID: userID, data: ["document_ids": documentIDs], on: connection)
         }
         try queue.cancelPending(
             kinds: [IngestDocumentJob.kind, EmbedDocumentJob.kind, ExtractMemoriesJob.kind], argument: "documentID",

@@ -65,11 +65,17 @@ extension ContextStore {
                 WHERE n.id = e.id
                 """)
         }
-        try connection.query("""
+        let indexed = try connection.query("""
             UPDATE context_documents SET state = 'indexed', indexed_at = now(), updated_at = now()
             WHERE id = \(documentID) AND state <> 'indexed'
               AND NOT EXISTS (SELECT 1 FROM context_nodes WHERE document_id = \(documentID) AND embedding IS NULL)
-            """)
+            RETURNING user_id, node_count
+            """).first
+        if let indexed {
+            try WebhookEvents.emit(.contextIndexed, userID: try indexed.decode("user_id"), data: [
+                "document_id": documentID.uuidString.lowercased(), "chunks": try indexed.decode("node_count", as: Int?.self) ?? 0,
+            ], on: connection)
+        }
     }
 
     /// Marks a document whose ingestion failed for good.

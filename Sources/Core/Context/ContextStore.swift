@@ -60,6 +60,10 @@ public struct ContextStore: Sendable {
                 options: JobOptions(uniqueKey: "context.ingest:\(id)", ownerUserID: context.owner.userID))
             let jobID = try queue.enqueue(job, on: connection).id
             try UserStore().meter(userID: context.owner.userID, metric: UsageMetric.storedBytes, quantity: document.content.utf8.count, on: connection)
+            try WebhookEvents.emit(.contextAdded, userID: context.owner.userID, data: [
+                "document_id": id.uuidString.lowercased(), "title": document.fileName ?? NSNull(), "source": context.source,
+                "organization_id": context.owner.organizationID ?? NSNull(), "bytes": document.content.utf8.count,
+            ], on: connection)
             if context.contextType == .conversation {
                 // A conversation also yields memories about the user who had it.
                 try queue.enqueue(

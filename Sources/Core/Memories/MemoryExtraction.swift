@@ -79,6 +79,7 @@ public struct MemoryExtraction: Sendable {
             var summary = try Self.apply(facts, userID: userID, source: .chat, refs: refs, memories: memories, on: connection)
             summary.mode = finder.mode
             try chats.markExtracted(pending.map(\.id), on: connection)
+            try Self.announce(summary, userID: userID, origin: ["session_id": session.uuidString.lowercased()], on: connection)
             return summary
         }
     }
@@ -93,6 +94,7 @@ public struct MemoryExtraction: Sendable {
         return try await pool.withTransaction { [memories, finder] connection in
             var summary = try Self.apply(facts, userID: userID, source: .context, refs: refs, memories: memories, on: connection)
             summary.mode = finder.mode
+            try Self.announce(summary, userID: userID, origin: ["document_id": document.uuidString.lowercased()], on: connection)
             return summary
         }
     }
@@ -115,6 +117,16 @@ public struct MemoryExtraction: Sendable {
         let facts = try await finder.facts(in: statements, userID: userID)
         guard !facts.isEmpty else { return [] }
         return Array(zip(facts, try await embedder.embed(facts))).map { (text: $0.0, embedding: $0.1) }
+    }
+
+    /// The `memories.extracted` event, written with the extraction's changes.
+    static func announce(_ summary: ExtractionSummary, userID: String, origin: [String: String], on connection: PostgresConnection) throws {
+        var data: [String: Any] = [
+            "created": summary.added + summary.superseded, "updated": summary.refined, "superseded": summary.superseded,
+            "unchanged": summary.duplicates, "mode": summary.mode,
+        ]
+        data.merge(origin) { $1 }
+        try WebhookEvents.emit(.memoriesExtracted, userID: userID, data: data, on: connection)
     }
 
     /// Reconciles each fact with the user's most similar live memories and applies the decision.

@@ -79,6 +79,9 @@ public struct MemoryStore: Sendable {
             RETURNING \(unsafeRaw: Memory.columns)
             """).first!)
         try recordHistory(of: current, change: "updated", reason: reason, on: connection)
+        try WebhookEvents.emit(.memoryUpdated, userID: userID, data: [
+            "memory_id": id.uuidString.lowercased(), "text": memory.text, "version": memory.version,
+        ], on: connection)
         guard textChanged else { return (memory, nil) }
         let job = try queue.enqueue(Self.indexJob(id, userID), on: connection)
         return (memory, job.id)
@@ -118,5 +121,23 @@ public struct MemoryStore: Sendable {
             VALUES (\(memory.id), \(memory.userID), \(memory.version), \(change), \(reason), \(memory.text), \(memory.category),
                     \(memory.emotion), \(memory.tags), \(PostgresJSON(text: memory.metadata)), \(memory.validUntil))
             """)
+        try emitEvent(for: memory, change: change, reason: reason, on: connection)
+    }
+
+    /// The webhook event of a recorded creation or end; `update` announces updates itself
+    /// (the history holds the version replaced), and enrichment is no event.
+    private func emitEvent(for memory: Memory, change: String, reason: String?, on connection: PostgresConnection) throws {
+        let id = memory.id.uuidString.lowercased()
+        switch change {
+        case "created":
+            try WebhookEvents.emit(.memoryCreated, userID: memory.userID, data: [
+                "memory_id": id, "text": memory.text, "category": memory.category ?? NSNull(),
+                "emotion": memory.emotion ?? NSNull(), "source": memory.source.rawValue,
+            ], on: connection)
+        case "deleted", "superseded":
+            try WebhookEvents.emit(.memoryDeleted, userID: memory.userID, data: ["memory_id": id, "reason": reason ?? change], on: connection)
+        default:
+            break
+        }
     }
 }

@@ -60,6 +60,13 @@ extension UserStore {
         // insert but its snapshot predates it, so it finds no user. The next statement sees it.
         for _ in 0..<2 {
             if let state = try admitOnce(userID: userID, organizationID: organizationID, class: kind, overrides: overrides, on: connection) {
+                if state.used == state.limit + 1 {
+                    // The first refused request of the window; the event is written right after
+                    // the count (a crash between the two would lose this one notice).
+                    try WebhookEvents.emit(.usageLimitReached, userID: userID, data: [
+                        "class": kind.rawValue, "limit": state.limit, "reset": Int(state.reset.timeIntervalSince1970),
+                    ], on: connection)
+                }
                 return state
             }
         }
@@ -103,6 +110,19 @@ extension UserStore {
         return RateLimitState(
             limit: try row.decode("limit_per_hour"), used: try row.decode("used"),
             reset: try row.decode("reset"), disabled: try row.decode("disabled"))
+    }
+
+    /// Without metering: records that the user made a request (creating them on first use)
+    /// and says whether they are disabled; counts nothing.
+    public func arrive(userID: String, organizationID: String?, on connection: PostgresConnection) throws -> Bool {
+        try connection.query("""
+            WITH created AS (
+                INSERT INTO users (id, organization_id) VALUES (\(userID), \(organizationID))
+                ON CONFLICT (id) DO NOTHING RETURNING false AS disabled
+            )
+            SELECT disabled FROM created
+            UNION ALL SELECT disabled_at IS NOT NULL FROM users WHERE id = \(userID)
+            """).first?.decode("disabled") ?? false
     }
 
     /// Adds to a user's metered usage of `metric` this hour, in the caller's transaction.

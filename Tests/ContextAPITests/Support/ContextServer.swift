@@ -258,18 +258,6 @@ extension Trait where Self == ContextServerTrait {
     static var contextServer: Self { Self() }
 }
 
-extension ChildProcess {
-    func stopNow() {
-        if process.isRunning { signal(SIGKILL) }
-    }
-
-    func requireRunning() throws {
-        guard process.isRunning else {
-            throw HTTPClientError("\(process.executableURL?.lastPathComponent ?? "child") exited with \(process.terminationStatus): \(errorOutput)")
-        }
-    }
-}
-
 // MARK: Hand-made tokens
 
 /// JWTs built by hand, to be refused.

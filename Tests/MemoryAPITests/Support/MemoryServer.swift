@@ -297,18 +297,6 @@ extension Trait where Self == MemoryServerTrait {
     static func memoryServer(_ mode: ServerMode) -> Self { Self(mode: mode) }
 }
 
-extension ChildProcess {
-    func stopNow() {
-        if process.isRunning { signal(SIGKILL) }
-    }
-
-    func requireRunning() throws {
-        guard process.isRunning else {
-            throw HTTPClientError("\(process.executableURL?.lastPathComponent ?? "child") exited with \(process.terminationStatus): \(errorOutput)")
-        }
-    }
-}
-
 // MARK: Assertions
 
 /// The Context0 success envelope: `{"success": true, "message": string, "data": …}`.

@@ -1,0 +1,100 @@
+import Core
+import Foundation
+import Hummingbird
+import Postgres
+
+/// The Analytics API: `/api/v1/analytics/…`, in the Context0 envelope (scope
+/// `analytics:read`). Ranges default to the last 30 days and span at most 366.
+struct AnalyticsRoutes: Sendable {
+    let pool: PostgresPool
+    let store = AnalyticsStore()
+    static let maxRangeDays = 366.0
+
+    func add(to group: RouterGroup<Context0RequestContext>) {
+        group.get("usage", use: usage)
+        group.get("memories", use: memories)
+        group.get("trends", use: trends)
+    }
+
+    @Sendable func usage(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .analyticsRead)
+        let (from, to) = try Self.range(request)
+        let (usage, totals) = try await pool.withConnection { [store] connection in
+            (try store.usage(userID: caller.userID, from: from, to: to, on: connection), try store.totals(userID: caller.userID, on: connection))
+        }
+        var requests = Dictionary(uniqueKeysWithValues: RateLimitClass.allCases.map { ($0.rawValue, usage["requests." + $0.rawValue] ?? 0) })
+        requests["total"] = requests.values.reduce(0, +)
+        let metered = [UsageMetric.aiOperations, UsageMetric.llmTokens, UsageMetric.embeddedChunks, UsageMetric.storedBytes]
+        return try Envelope.make(message: "usage statistics", data: [
+            "range": Self.view(from, to), "requests": requests,
+            "usage": Dictionary(uniqueKeysWithValues: metered.map { ($0, usage[$0] ?? 0) }), "totals": totals,
+        ])
+    }
+
+    @Sendable func memories(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .analyticsRead)
+        let (from, to) = try Self.range(request)
+        let (categories, emotions, sources, growth) = try await pool.withConnection { [store] connection in
+            (try store.memoryCounts(userID: caller.userID, by: .category, on: connection),
+             try store.memoryCounts(userID: caller.userID, by: .emotion, on: connection),
+             try store.memoryCounts(userID: caller.userID, by: .source, on: connection),
+             try store.memoryGrowth(userID: caller.userID, from: from, to: to, on: connection))
+        }
+        return try Envelope.make(message: "memory analytics", data: [
+            "range": Self.view(from, to), "total": sources.values.reduce(0, +),
+            "created_in_range": growth.reduce(0) { $0 + $1.created },
+            "by_category": categories, "by_emotion": emotions, "by_source": sources,
+            "growth": growth.map { ["date": Self.day($0.day), "created": $0.created, "total": $0.total] as [String: Any] },
+        ])
+    }
+
+    @Sendable func trends(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .analyticsRead)
+        let (from, to) = try Self.range(request)
+        let query = QueryParameters(request)
+        let bucket: TrendBucket
+        switch try query.string("bucket") ?? query.string("period") {
+        case nil: bucket = .day
+        case let text?:
+            guard let value = TrendBucket(rawValue: text) else { throw APIError.validation("bucket must be day or week", field: "bucket") }
+            bucket = value
+        }
+        var fields = TrendPoint.fields
+        if let names = try query.string("metrics") {
+            fields = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !fields.isEmpty, fields.allSatisfy(TrendPoint.fields.contains) else {
+                throw APIError.validation("metrics must name some of " + TrendPoint.fields.joined(separator: ", "), field: "metrics")
+            }
+        }
+        let points = try await pool.withConnection { [store] in try store.trends(userID: caller.userID, bucket: bucket, from: from, to: to, on: $0) }
+        return try Envelope.make(message: "\(points.count) \(bucket.rawValue)s", data: [
+            "bucket": bucket.rawValue, "range": Self.view(from, to), "metrics": fields,
+            "series": points.map { point -> [String: Any] in
+                var entry: [String: Any] = ["start": Self.day(point.start)]
+                for field in fields { entry[field] = point.values[field] ?? 0 }
+                return entry
+            },
+        ])
+    }
+
+    /// `start_date`/`end_date` (an end date includes its day); the last 30 days by default.
+    static func range(_ request: Request) throws -> (from: Date, to: Date) {
+        let query = QueryParameters(request)
+        let now = Date()
+        let to = try query.date("end_date", endOfDay: true) ?? now
+        let from = try query.date("start_date", endOfDay: false) ?? to.addingTimeInterval(-30 * 86_400)
+        guard from < to else { throw APIError.validation("start_date must be before end_date", field: "start_date") }
+        guard to.timeIntervalSince(from) <= maxRangeDays * 86_400 else {
+            throw APIError.validation("the range may span at most \(Int(maxRangeDays)) days", field: "start_date")
+        }
+        return (from, to)
+    }
+
+    static func view(_ from: Date, _ to: Date) -> [String: Any] {
+        ["start": JSONResponse.time(from), "end": JSONResponse.time(to)]
+    }
+
+    static func day(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day())
+    }
+}

@@ -1,0 +1,170 @@
+import Core
+import Foundation
+import Hummingbird
+import Postgres
+
+/// The Webhook API: `/api/v1/webhooks…`, in the Context0 envelope (scope `webhooks:manage`).
+struct WebhookRoutes: Sendable {
+    let pool: PostgresPool
+    let store = WebhookStore()
+    let settings: WebhookSettings
+
+    func add(to group: RouterGroup<Context0RequestContext>) {
+        group.post(use: create)
+        group.get(use: list)
+        group.get("{id}", use: show)
+        group.delete("{id}", use: delete)
+        group.post("{id}/enable", use: enable)
+        group.post("{id}/test", use: test)
+        group.get("{id}/deliveries", use: deliveries)
+    }
+
+    /// 201 with the webhook and its signing secret, which is never shown again.
+    @Sendable func create(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .webhooksManage)
+        let new = try WebhookRequests.new(try await JSONBody(request), settings: settings)
+        let created = try await pool.withTransaction { [store] in
+            try store.create(userID: caller.userID, url: new.url, events: new.events, description: new.description, on: $0)
+        }
+        guard let (webhook, secret) = created else {
+            throw APIError.validation("at most \(WebhookStore.maxPerUser) webhooks per user; delete one first", field: "url")
+        }
+        var data = WebhookViews.webhook(webhook)
+        data["secret"] = secret
+        return try Envelope.make(.created, message: "webhook created; keep the secret, it is shown only once", data: data)
+    }
+
+    @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .webhooksManage)
+        let (limit, skip) = try ChatViews.paging(request)
+        let (webhooks, total) = try await pool.withConnection { [store] in try store.list(userID: caller.userID, limit: limit, skip: skip, on: $0) }
+        return try Envelope.make(message: "\(total) webhooks", data: MemoryViews.page(webhooks.map(WebhookViews.webhook), total: total, limit: limit, skip: skip))
+    }
+
+    @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .webhooksManage)
+        let id = try WebhookRequests.id(context)
+        guard let webhook = try await pool.withConnection({ [store] in try store.find(id: id, userID: caller.userID, on: $0) }) else {
+            throw APIError.notFound("no webhook \(id.uuidString.lowercased())")
+        }
+        return try Envelope.make(message: "webhook found", data: WebhookViews.webhook(webhook))
+    }
+
+    @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .webhooksManage)
+        let id = try WebhookRequests.id(context)
+        guard try await pool.withTransaction({ [store] in try store.delete(id: id, userID: caller.userID, on: $0) }) else {
+            throw APIError.notFound("no webhook \(id.uuidString.lowercased())")
+        }
+        return try Envelope.make(message: "webhook deleted", data: ["id": id.uuidString.lowercased(), "deleted": true])
+    }
+
+    @Sendable func enable(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .webhooksManage)
+        let id = try WebhookRequests.id(context)
+        guard let webhook = try await pool.withTransaction({ [store] in try store.enable(id: id, userID: caller.userID, on: $0) }) else {
+            throw APIError.notFound("no webhook \(id.uuidString.lowercased())")
+        }
+        return try Envelope.make(message: "webhook enabled", data: WebhookViews.webhook(webhook))
+    }
+
+    /// 202: a `webhook.test` event for this webhook only, delivered like any other.
+    @Sendable func test(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .webhooksManage)
+        let id = try WebhookRequests.id(context)
+        let emitted = try await pool.withTransaction { [store] connection -> WebhookEvents.Emitted?? in
+            guard let webhook = try store.find(id: id, userID: caller.userID, on: connection) else { return .none }
+            guard webhook.enabled else { return .some(nil) }
+            return .some(try WebhookEvents.emit(.webhookTest, userID: caller.userID, data: [
+                "webhook_id": id.uuidString.lowercased(), "message": "a test event from Context0",
+            ], onlyTo: id, on: connection))
+        }
+        guard let found = emitted else { throw APIError.notFound("no webhook \(id.uuidString.lowercased())") }
+        guard let event = found, let delivery = event.deliveries.first else {
+            throw APIError.validation("the webhook is disabled; enable it first", field: "id")
+        }
+        return try Envelope.make(.accepted, message: "test event queued", data: [
+            "event_id": event.eventID, "delivery_id": delivery.id.uuidString.lowercased(), "job_id": delivery.jobID,
+        ])
+    }
+
+    @Sendable func deliveries(_ request: Request, context: Context0RequestContext) async throws -> Response {
+        let caller = try context.caller(with: .webhooksManage)
+        let id = try WebhookRequests.id(context)
+        let (limit, skip) = try ChatViews.paging(request)
+        let status = try WebhookRequests.deliveryStatus(request)
+        let page = try await pool.withConnection { [store] in
+            try store.deliveries(webhookID: id, userID: caller.userID, status: status, limit: limit, skip: skip, on: $0)
+        }
+        guard let (deliveries, total) = page else { throw APIError.notFound("no webhook \(id.uuidString.lowercased())") }
+        return try Envelope.make(message: "\(total) deliveries", data: MemoryViews.page(deliveries.map(WebhookViews.delivery), total: total, limit: limit, skip: skip))
+    }
+}
+
+/// The Webhook API's request bodies and parameters, validated.
+enum WebhookRequests {
+    struct NewWebhook {
+        var url: String
+        var events: [String]
+        var description: String?
+    }
+
+    static func new(_ body: JSONBody, settings: WebhookSettings) throws -> NewWebhook {
+        guard let url = try body.string("url", maxLength: WebhookURL.maxLength) else {
+            throw APIError.validation("url is required: the http or https address to deliver events to", field: "url")
+        }
+        if case .failure(let refusal) = WebhookURL.validate(url, allowPrivate: settings.allowPrivateTargets) {
+            throw APIError.validation(refusal.description, field: "url")
+        }
+        guard let values = try body.array("events"), (1...50).contains(values.count) else {
+            throw APIError.validation("events must list 1 to 50 event types, or \"*\" for all", field: "events")
+        }
+        let known = Set(WebhookEventType.allCases.map(\.rawValue) + [WebhookEventType.wildcard])
+        var events = [String]()
+        for value in values {
+            guard case .string(let name) = value, known.contains(name) else {
+                throw APIError.validation("unknown event type; known: " + WebhookEventType.allCases.map(\.rawValue).joined(separator: ", ") + " or *", field: "events")
+            }
+            if !events.contains(name) { events.append(name) }
+        }
+        return NewWebhook(url: url, events: events, description: try body.string("description", maxLength: 500))
+    }
+
+    static func id(_ context: Context0RequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
+            throw APIError.validation("the webhook id must be a UUID", field: "id")
+        }
+        return id
+    }
+
+    static func deliveryStatus(_ request: Request) throws -> WebhookDelivery.Status? {
+        guard let text = try QueryParameters(request).string("status") else { return nil }
+        guard let status = WebhookDelivery.Status(rawValue: text) else {
+            throw APIError.validation("status must be one of " + WebhookDelivery.Status.allCases.map(\.rawValue).joined(separator: ", "), field: "status")
+        }
+        return status
+    }
+}
+
+/// Webhooks and deliveries as JSON.
+enum WebhookViews {
+    static func webhook(_ webhook: Webhook) -> [String: Any] {
+        [
+            "id": webhook.id.uuidString.lowercased(), "url": webhook.url, "events": webhook.events,
+            "description": webhook.description ?? NSNull(), "enabled": webhook.enabled,
+            "disabled_reason": webhook.disabledReason ?? NSNull(), "consecutive_failures": webhook.consecutiveFailures,
+            "created_at": JSONResponse.time(webhook.createdAt), "updated_at": JSONResponse.time(webhook.updatedAt),
+        ]
+    }
+
+    static func delivery(_ delivery: WebhookDelivery) -> [String: Any] {
+        [
+            "id": delivery.id.uuidString.lowercased(), "webhook_id": delivery.webhookID.uuidString.lowercased(),
+            "event_id": delivery.eventID, "event_type": delivery.eventType, "status": delivery.status.rawValue,
+            "attempts": delivery.attempts, "response_status": delivery.responseStatus.map { $0 as Any } ?? NSNull(),
+            "error": delivery.error ?? NSNull(), "created_at": JSONResponse.time(delivery.createdAt),
+            "next_attempt_at": JSONResponse.time(delivery.nextAttemptAt), "delivered_at": JSONResponse.time(delivery.deliveredAt),
+            "attempt_log": MemoryViews.jsonObject(delivery.attemptLog),
+        ]
+    }
+}
