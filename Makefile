@@ -22,6 +22,8 @@ bench-memories:
 
 bench-api: ; @bench/api/run.sh
 
+bench-usage: ; @bench/usage/run.sh
+
 db-start:
 	@scripts/setup.sh
 	@scripts/postgres.sh start

@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "context0-embedding-benchmark", targets: ["EmbeddingBenchmark"]),
         .executable(name: "context0-bench-api", targets: ["APIBenchmark"]),
         .executable(name: "context0-bench-memories", targets: ["MemoryBenchmark"]),
+        .executable(name: "context0-bench-usage", targets: ["UsageBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -267,6 +268,21 @@ let package = Package(
         .executableTarget(
             name: "MemoryBenchmark",
             dependencies: ["BenchmarkSupport", "Auth", "Postgres", "Jobs", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "UsageBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                "Auth",
+                "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

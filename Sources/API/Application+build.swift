@@ -15,6 +15,15 @@ func buildApplication(
     let pool = PostgresPool(
         configuration: .init(url: configuration.databaseURL, maxConnections: configuration.databasePoolSize, applicationName: "context0-api"),
         logger: logger)
+    // Admission (rate limit + request count) commits without waiting for the disk: waiting
+    // would double a cheap request's latency and queue one user's requests behind each other
+    // on their counter row. A crash of PostgreSQL may lose the last fraction of a second of
+    // request counts (never data): see docs/webhooks-billing-analytics.md.
+    let admissions = PostgresPool(
+        configuration: .init(
+            url: configuration.databaseURL, maxConnections: max(2, configuration.databasePoolSize / 2), applicationName: "context0-api-admission",
+            sessionSettings: ["synchronous_commit": "off"]),
+        logger: logger)
     let wakeups = WakeupThrottle(pool: pool, logger: logger)
     let queue = JobQueue(wakeupThrottle: wakeups)
 
@@ -24,7 +33,8 @@ func buildApplication(
     let api = router.group("api/v1")
     PingRoutes(database: DatabaseHealth(pool: pool)).add(to: api)
     let authenticated = api.group().add(middleware: AuthMiddleware(
-        tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, rateLimits: configuration.rateLimits, metering: configuration.metering))
+        tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, admissions: admissions, rateLimits: configuration.rateLimits,
+        metering: configuration.metering))
     ContextRoutes(pool: pool, store: ContextStore(queue: queue), embedder: embedder).add(to: authenticated.group("context"))
     JobRoutes(pool: pool, queue: queue).add(to: authenticated.group("jobs"))
     let memories = MemoryStore(queue: queue)
@@ -44,6 +54,6 @@ func buildApplication(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "context0"),
         logger: logger)
-    application.addServices(pool, wakeups)
+    application.addServices(pool, admissions, wakeups)
     return application
 }

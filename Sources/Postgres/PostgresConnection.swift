@@ -6,16 +6,20 @@ import Foundation
 /// cooperative pool.
 public final class PostgresConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
+    /// Names of the statements prepared on this session.
+    private var prepared = Set<String>()
 
     /// Connects to `url` (a `postgresql://` URI or a libpq conninfo string).
     ///
-    /// Sessions run in UTC with ISO dates so timestamps decode the same everywhere.
-    public init(url: String, applicationName: String = "context0", connectTimeout: Int = 10) throws {
+    /// Sessions run in UTC with ISO dates so timestamps decode the same everywhere;
+    /// `sessionSettings` adds server settings (names and values of letters, digits and `_`).
+    public init(url: String, applicationName: String = "context0", connectTimeout: Int = 10, sessionSettings: [String: String] = [:]) throws {
+        let extra = sessionSettings.sorted { $0.key < $1.key }.map { " -c \($0.key)=\($0.value)" }.joined()
         let settings: [(String, String)] = [
             ("dbname", url),
             ("application_name", applicationName),
             ("client_encoding", "UTF8"),
-            ("options", "-c TimeZone=UTC -c DateStyle=ISO"),
+            ("options", "-c TimeZone=UTC -c DateStyle=ISO" + extra),
             ("connect_timeout", String(connectTimeout)),
         ]
         let keywords = settings.map { strdup($0.0) } + [nil]
@@ -57,6 +61,27 @@ public final class PostgresConnection: @unchecked Sendable {
         let connection = try liveHandle()
         let result = withParameters(query) { types, values in
             PQexecParams(connection, query.sql, Int32(query.binds.count), types, values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        return try Self.check(result, connection: connection)
+    }
+
+    /// Runs a statement prepared once per session under `name`, for hot statements whose
+    /// planning costs more than their execution. `name` must stand for one SQL text (and the
+    /// same parameter types) everywhere it is used.
+    @discardableResult
+    public func query(_ query: PostgresQuery, preparedAs name: String) throws -> PostgresResult {
+        let connection = try liveHandle()
+        if !prepared.contains(name) {
+            let result = withParameters(query) { types, _ in
+                PQprepare(connection, name, query.sql, Int32(query.binds.count), types)
+            }
+            defer { PQclear(result) }
+            _ = try Self.check(result, connection: connection)
+            prepared.insert(name)
+        }
+        let result = withParameters(query) { _, values in
+            PQexecPrepared(connection, name, Int32(query.binds.count), values, nil, nil, 0)
         }
         defer { PQclear(result) }
         return try Self.check(result, connection: connection)

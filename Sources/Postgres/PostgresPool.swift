@@ -17,12 +17,18 @@ public final class PostgresPool: Service, Sendable {
         public var maxConnections: Int
         public var applicationName: String
         public var connectTimeoutSeconds: Int
+        /// Server settings of every session, e.g. `["synchronous_commit": "off"]`.
+        public var sessionSettings: [String: String]
 
-        public init(url: String, maxConnections: Int = 10, applicationName: String = "context0", connectTimeoutSeconds: Int = 10) {
+        public init(
+            url: String, maxConnections: Int = 10, applicationName: String = "context0", connectTimeoutSeconds: Int = 10,
+            sessionSettings: [String: String] = [:]
+        ) {
             self.url = url
             self.maxConnections = max(1, maxConnections)
             self.applicationName = applicationName
             self.connectTimeoutSeconds = connectTimeoutSeconds
+            self.sessionSettings = sessionSettings
         }
     }
 
@@ -99,7 +105,8 @@ public final class PostgresPool: Service, Sendable {
         return try PostgresConnection(
             url: configuration.url,
             applicationName: configuration.applicationName,
-            connectTimeout: configuration.connectTimeoutSeconds)
+            connectTimeout: configuration.connectTimeoutSeconds,
+            sessionSettings: configuration.sessionSettings)
     }
 }
 

@@ -85,6 +85,8 @@ enum JobKinds {
         registry.register(ExtractMemoriesJob.self) { job, context in try await extract.run(job, context: context) }
         registry.register(DeliverWebhookJob.self) { job, context in try await webhooks.run(job, context: context) }
         registry.register(RollUpUsageJob.self) { job, context in try await rollup.run(job, context: context) }
+        let pruneEvents = PruneWebhookEvents(pool: pool)
+        registry.register(PruneWebhookEventsJob.self) { job, context in try await pruneEvents.run(job, context: context) }
         registry.register(NoOpJob.self) { _, _ in .completed }
         registry.register(SleepJob.self) { job, context in try await job.run(context: context) }
         registry.register(PruneJobsJob.self) { job, context in try await job.run(queue: queue, pool: pool, context: context) }

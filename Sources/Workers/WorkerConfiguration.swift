@@ -53,9 +53,14 @@ struct WorkerConfiguration: Sendable {
         webhooks = try WebhookSettings(environment: environment)
         rateLimits = try RateLimitOverrides(environment: environment)
         let rollupInterval = try milliseconds("BILLING_ROLLUP_INTERVAL_MS") ?? .seconds(300)
+        guard let webhookEventRetentionDays = Int(environment["WEBHOOK_EVENT_RETENTION_DAYS"] ?? "30"), webhookEventRetentionDays >= 2 else {
+            throw ConfigurationError("WEBHOOK_EVENT_RETENTION_DAYS must be a whole number of days, at least 2 (deliveries retry for a day)")
+        }
         processor.periodicJobs = [
             PeriodicJob(name: "maintenance.prune-jobs", interval: .seconds(300), job: try NewJob(PruneJobsJob(retentionSeconds: Int(retention.seconds)))),
             PeriodicJob(name: "billing.rollup", interval: rollupInterval, job: try NewJob(RollUpUsageJob())),
+            PeriodicJob(name: "maintenance.prune-webhook-events", interval: .seconds(3600),
+                        job: try NewJob(PruneWebhookEventsJob(retentionDays: webhookEventRetentionDays))),
         ]
     }
 

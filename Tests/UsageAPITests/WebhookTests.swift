@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Postgres
 import TestSupport
@@ -259,6 +260,67 @@ import Testing
             #expect(events == 1)
         }
     }
+
+    /// Every feature announces its events, with the ids a receiver needs.
+    @Test func everyFeatureAnnouncesItsEvents() async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { Task { await receiver.stop() } }
+        try await UsageServer.run(Self.deliverySettings.merging(["RATE_LIMITS": "search=2"]) { $1 }) { server in
+            let token = server.token(UsageServer.newUser("events"))
+            _ = try await server.createWebhook(token, url: receiver.baseURL + "/ok/all")
+            let added = try await server.send("POST", "/context/add", token: token, body: .json(["documents": [["content": "Our office is in Lisbon."]], "source": "notes"]))
+            #expect(added.status == 201, "\(added)")
+            let memory = try server.data(try await server.post("/memories", token: token, ["text": "I drink green tea."]), 201)
+            let memoryID = try #require(memory["id"]?.string)
+            _ = try server.data(try await server.send("PUT", "/memories/\(memoryID)", token: token, body: .json(["text": "I drink black tea."])))
+            let session = try server.data(try await server.post("/chat/sessions", token: token, ["title": "t"]), 201)
+            _ = try server.data(try await server.post("/chat/sessions/\(session["id"]!.string!)/messages", token: token, ["content": "I live in Porto."]), 201)
+            _ = try server.data(try await server.post("/qa/ask", token: token, ["question": "Where is the office?"]))
+            for _ in 0..<4 { _ = try await server.post("/memories/search", token: token, ["query": "tea"]) }
+            try await eventually("the document to be indexed", timeout: .seconds(60)) {
+                receiver.deliveries(to: "/ok/all").contains { $0.type == "context.indexed" }
+            }
+            let deleted = try await server.send("POST", "/context/delete", token: token, body: .json(["source": "notes"]))
+            #expect(deleted.status == 204)
+            let expected: Set<String> = [
+                "context.added", "context.indexed", "context.deleted", "memory.created", "memory.updated", "memories.extracted",
+                "chat.message", "qa.answer", "usage.limit_reached",
+            ]
+            try await eventually("every event type to arrive", timeout: .seconds(60)) {
+                expected.isSubset(of: Set(receiver.deliveries(to: "/ok/all").compactMap(\.type)))
+            }
+            let all = receiver.deliveries(to: "/ok/all")
+            // Four searches over a limit of two: one notice, for the first refusal.
+            let limits = all.filter { $0.type == "usage.limit_reached" }
+            #expect(limits.count == 1)
+            #expect(limits.first?.data["class"] as? String == "search" && limits.first?.data["limit"] as? Int == 2)
+            let updated = try #require(all.first { $0.type == "memory.updated" })
+            #expect(updated.data["memory_id"] as? String == memoryID && updated.data["text"] as? String == "I drink black tea.")
+            let extracted = try #require(all.first { $0.type == "memories.extracted" })
+            #expect(extracted.data["session_id"] as? String == session["id"]?.string)
+            #expect(extracted.data["created"] as? Int == 1)
+            #expect(all.first { $0.type == "context.deleted" }?.data["document_ids"] as? [String] == [try #require(all.first { $0.type == "context.added" }?.data["document_id"] as? String)])
+        }
+    }
 }
 
 private struct RollBack: Error {}
+
+/// Old events go, with their delivery logs; recent ones stay.
+@Suite struct WebhookPruningTests {
+    @Test func eventsOlderThanTheRetentionArePruned() async throws {
+        try await TestDatabase.with { _, pool in
+            let user = "pruning-user"
+            let webhook: UUID = try await pool.query("""
+                INSERT INTO webhooks (user_id, url, events, secret) VALUES (\(user), 'https://example.com/h', '{*}', 'whsec_AAAA') RETURNING id
+                """).first!.decode("id")
+            for _ in 0..<3 { _ = try await pool.query("SELECT * FROM emit_webhook_event(\(user), 'webhook.test', '{}'::jsonb)") }
+            try await pool.query("UPDATE webhook_events SET created_at = now() - interval '40 days' WHERE id IN (SELECT id FROM webhook_events ORDER BY id LIMIT 2)")
+            let deleted = try await pool.withTransaction { try WebhookStore().pruneEvents(olderThanDays: 30, batch: 1, on: $0) }
+            #expect(deleted == 1)
+            _ = try await pool.withTransaction { try WebhookStore().pruneEvents(olderThanDays: 30, on: $0) }
+            #expect(try await pool.query("SELECT count(*)::bigint AS n FROM webhook_events").first!.decode("n", as: Int.self) == 1)
+            #expect(try await pool.query("SELECT count(*)::bigint AS n FROM webhook_deliveries WHERE webhook_id = \(webhook)").first!.decode("n", as: Int.self) == 1)
+        }
+    }
+}

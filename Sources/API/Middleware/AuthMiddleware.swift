@@ -16,6 +16,8 @@ struct AuthMiddleware: RouterMiddleware {
 
     let tokens: JSONWebToken
     let pool: PostgresPool
+    /// Sessions with `synchronous_commit=off`, for the per-request count.
+    let admissions: PostgresPool
     let rateLimits: RateLimitOverrides
     /// False with `METERING=off`: no limits, no counting, no `X-RateLimit-*` headers.
     let metering: Bool
@@ -29,7 +31,7 @@ struct AuthMiddleware: RouterMiddleware {
         let identity = try await authenticate(request)
         let kind = RateLimitClass(request)
         guard metering else { return try await unmetered(request, context: context, identity: identity, next: next) }
-        let state = try await pool.withConnection { [users, rateLimits] in
+        let state = try await admissions.withConnection { [users, rateLimits] in
             try users.admit(userID: identity.userID, organizationID: identity.organizationID, class: kind, overrides: rateLimits, on: $0)
         }
         if state.disabled {
@@ -56,7 +58,7 @@ struct AuthMiddleware: RouterMiddleware {
         _ request: Request, context: Context, identity: Identity, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let disabled = try await pool.withConnection { [users] in
+        let disabled = try await admissions.withConnection { [users] in
             try users.arrive(userID: identity.userID, organizationID: identity.organizationID, on: $0)
         }
         if disabled { return Self.disabledUser(request) }

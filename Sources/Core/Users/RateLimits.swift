@@ -78,6 +78,7 @@ extension UserStore {
         on connection: PostgresConnection
     ) throws -> RateLimitState? {
         let column = "\(kind.rawValue)_per_hour"
+        // Prepared: planning this statement costs several times more than running it.
         let row = try connection.query("""
             WITH created AS (
                 -- DO NOTHING: an existing user's row is not locked (DO UPDATE would lock it on
@@ -105,7 +106,7 @@ extension UserStore {
             FROM account CROSS JOIN counted
             LEFT JOIN plans p ON p.name = account.plan
             LEFT JOIN plans d ON d.name = \(Self.defaultPlan)
-            """).first
+            """, preparedAs: "context0_admit_\(kind.rawValue)").first
         guard let row else { return nil }
         return RateLimitState(
             limit: try row.decode("limit_per_hour"), used: try row.decode("used"),

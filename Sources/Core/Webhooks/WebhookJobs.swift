@@ -25,3 +25,14 @@ public struct RollUpUsageJob: JobArguments {
 
     public init() {}
 }
+
+/// Deletes events (and their deliveries) older than the retention, in batches.
+public struct PruneWebhookEventsJob: JobArguments {
+    public static let kind = "maintenance.prune-webhook-events"
+    public static var defaults: JobOptions { JobOptions(queue: "maintenance", maxAttempts: 3, timeout: .seconds(600)) }
+    public var retentionDays: Int
+
+    public init(retentionDays: Int) {
+        self.retentionDays = retentionDays
+    }
+}

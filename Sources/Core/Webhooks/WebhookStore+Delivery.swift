@@ -97,3 +97,14 @@ extension DeliveryAttempt {
         return "HTTP \(responseStatus.map(String.init) ?? "?")"
     }
 }
+
+extension WebhookStore {
+    /// Deletes up to `batch` events older than `days` days with their deliveries (all long
+    /// finished: a delivery retries for about a day); how many were deleted.
+    public func pruneEvents(olderThanDays days: Int, batch: Int = 5000, on connection: PostgresConnection) throws -> Int {
+        try connection.query("""
+            DELETE FROM webhook_events WHERE id IN (
+                SELECT id FROM webhook_events WHERE created_at < now() - \(days) * interval '1 day' ORDER BY created_at LIMIT \(batch))
+            """).affectedRows
+    }
+}
