@@ -1,11 +1,14 @@
 # Context0 — the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test build bench-queue bench-embed db-start db-stop db-url migrate bench-memories
+.PHONY: run test test-sdks build bench-queue bench-embed db-start db-stop db-url migrate bench-memories
 
 run:
 	@scripts/run.sh
 
 test:
 	@scripts/test.sh
+
+test-sdks: build
+	@scripts/test-sdks.sh
 
 build:
 	@scripts/setup.sh

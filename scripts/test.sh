@@ -29,3 +29,6 @@ if ((embedded)); then
 else
     echo "test.sh: DATABASE_URL points at an external server: skipping ServerRestartTests (they restart PostgreSQL)" >&2
 fi
+
+# The Python and JavaScript SDKs, over HTTP against the release executables just built.
+scripts/test-sdks.sh
