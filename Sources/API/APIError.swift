@@ -14,6 +14,7 @@ struct APIError: Error, Sendable {
         case payloadTooLarge = "PAYLOAD_TOO_LARGE"
         case methodNotAllowed = "METHOD_NOT_ALLOWED"
         case rateLimitExceeded = "RATE_LIMIT_EXCEEDED"
+        case quotaExceeded = "QUOTA_EXCEEDED"
         case internalError = "INTERNAL_ERROR"
     }
 

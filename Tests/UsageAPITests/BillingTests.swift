@@ -131,3 +131,34 @@ import Testing
         return totals
     }
 }
+
+/// A quota the plan sets no price for is a hard cap from the next rollup tick on.
+@Suite(.timeLimit(.minutes(5))) struct QuotaTests {
+    @Test func aUsedUpFreeQuotaRefusesWhatWouldUseMoreUntilThePlanChanges() async throws {
+        try await UsageServer.run(["BILLING_ROLLUP_INTERVAL_MS": "300", "RATE_LIMITS": "search=6"]) { server in
+            try await server.pool.query(#"UPDATE plans SET quotas = quotas || '{"searches": 3}' WHERE name = 'free'"#)
+            let user = UsageServer.newUser("quota")
+            let token = server.token(user)
+            for _ in 0..<3 { _ = try server.data(try await server.post("/memories/search", token: token, ["query": "tea"])) }
+            try await eventually("the quota to be marked used up", timeout: .seconds(30)) {
+                try await server.pool.query("SELECT quota_exceeded FROM users WHERE id = \(user)").first!.decode("quota_exceeded", as: [String].self) == ["searches"]
+            }
+            let refused = try await server.post("/memories/search", token: token, ["query": "tea"])
+            server.expectError(refused, 429, code: "QUOTA_EXCEEDED")
+            #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 > 0)
+            // Other classes go on.
+            _ = try server.data(try await server.post("/memories", token: token, ["text": "I like tea."]), 201)
+            // Refused searches (by the quota, or by the rate limit) are not billed.
+            for _ in 0..<3 { _ = try await server.post("/memories/search", token: token, ["query": "tea"]) }
+            let usage = try server.data(try await server.get("/billing/usage", token: token))
+            #expect(usage["metrics"]?["searches"]?["used"]?.int == 3, "\(usage)")
+            #expect(usage["requests"]?["search"]?.int == 7)
+            // A plan that prices searches lifts the cap at the next tick.
+            try await server.pool.query("UPDATE users SET plan = 'pro' WHERE id = \(user)")
+            try await eventually("the cap to lift", timeout: .seconds(30)) {
+                try await server.pool.query("SELECT quota_exceeded FROM users WHERE id = \(user)").first!.decode("quota_exceeded", as: [String].self) == []
+            }
+            _ = try server.data(try await server.post("/memories/search", token: token, ["query": "tea"]))
+        }
+    }
+}

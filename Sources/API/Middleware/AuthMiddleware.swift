@@ -38,10 +38,20 @@ struct AuthMiddleware: RouterMiddleware {
             return Self.withLimitHeaders(state, Self.disabledUser(request))
         }
         if state.exceeded {
+            try await recordRefusal(identity, kind)
             var response = ErrorMiddleware<Context>.response(for: APIError(
                 status: .tooManyRequests, code: .rateLimitExceeded,
                 message: "rate limit of \(state.limit) \(kind.rawValue) requests per hour exceeded"), path: request.uri.path)
             response.headers[.retryAfter] = String(max(1, Int(state.reset.timeIntervalSinceNow.rounded(.up))))
+            return Self.withLimitHeaders(state, response)
+        }
+        if let metric = QuotaGate.metrics(for: request, class: kind).first(where: state.quotaExceeded.contains) {
+            try await recordRefusal(identity, kind)
+            let periodEnd = BillingPeriod(containing: Date()).end
+            var response = ErrorMiddleware<Context>.response(for: APIError(
+                status: .tooManyRequests, code: .quotaExceeded,
+                message: "this period's quota of \(metric) is used up; it renews at the start of next month, or change the plan"), path: request.uri.path)
+            response.headers[.retryAfter] = String(max(1, Int(periodEnd.timeIntervalSinceNow.rounded(.up))))
             return Self.withLimitHeaders(state, response)
         }
         context.identity = identity
@@ -65,6 +75,14 @@ struct AuthMiddleware: RouterMiddleware {
         context.identity = identity
         context.logger[metadataKey: "user_id"] = "\(identity.userID)"
         return try await next(request, context)
+    }
+
+    /// A refused search is not billed as one.
+    private func recordRefusal(_ identity: Identity, _ kind: RateLimitClass) async throws {
+        guard kind == .search else { return }
+        try await admissions.withConnection { [users] in
+            try users.meter(userID: identity.userID, metric: UsageMetric.refusedSearches, quantity: 1, on: $0)
+        }
     }
 
     /// 402 where the spec lists it (the documents view), 403 elsewhere.

@@ -21,3 +21,17 @@ extension RateLimitClass {
         }
     }
 }
+
+/// The hard quotas that refuse a request once used up: searches refuse searches; AI
+/// operations and LLM tokens refuse AI requests; embedded chunks and stored bytes refuse
+/// adding context.
+enum QuotaGate {
+    static func metrics(for request: Request, class kind: RateLimitClass) -> [String] {
+        switch kind {
+        case .search: return ["searches"]
+        case .ai: return ["ai_operations", "llm_tokens"]
+        case .standard where request.method == .post && request.uri.path == "/api/v1/context/add": return ["embedded_chunks", "stored_bytes"]
+        default: return []
+        }
+    }
+}

@@ -37,6 +37,8 @@ public struct BillingStore: Sendable {
         for metric in Plan.billableMetrics {
             usage[metric] = usage[Plan.counter(of: metric)] ?? 0
         }
+        // Searches refused by a limit or quota were counted as requests, but are not billed.
+        usage["searches", default: 0] -= usage[UsageMetric.refusedSearches] ?? 0
         return usage
     }
 

@@ -18,6 +18,8 @@ public struct UsageRollup: Sendable {
     public struct Summary: Sendable, Equatable {
         public var monthlyTotalsChanged: Int
         public var periodsClosed: Int
+        /// Users whose list of used-up hard quotas changed.
+        public var quotasChanged: Int
     }
 
     /// Rolls up the current and the previous month and closes the previous month once it
@@ -37,7 +39,49 @@ public struct UsageRollup: Sendable {
         if now.timeIntervalSince(previous.end) >= Self.closingGrace {
             closed = try close(previous, batch: batch, on: connection)
         }
-        return Summary(monthlyTotalsChanged: changed, periodsClosed: closed)
+        let quotas = try refreshHardQuotas(current, on: connection)
+        return Summary(monthlyTotalsChanged: changed, periodsClosed: closed, quotasChanged: quotas)
+    }
+
+    /// Lists, per user, the metrics whose hard quota (a quota the plan sets no price for)
+    /// is used up in `period`, so admission can refuse what would use more; a user newly
+    /// over a quota gets a `usage.limit_reached` event. A new period clears the lists.
+    func refreshHardQuotas(_ period: BillingPeriod, on connection: PostgresConnection) throws -> Int {
+        let rows = try connection.query("""
+            WITH used AS (
+                SELECT user_id, CASE WHEN metric LIKE '%.search' THEN 'searches' ELSE metric END AS metric,
+                       sum(CASE WHEN metric = 'refused.search' THEN -quantity ELSE quantity END)::bigint AS quantity
+                FROM usage_hourly
+                WHERE hour >= \(period.start) AND hour < \(period.end)
+                  AND metric IN ('requests.search', 'refused.search', 'ai_operations', 'llm_tokens', 'embedded_chunks')
+                GROUP BY 1, 2
+                UNION ALL
+                SELECT user_id, 'stored_bytes', sum(quantity)::bigint FROM usage_hourly WHERE metric = 'stored_bytes' GROUP BY 1
+            ), over AS (
+                SELECT used.user_id, array_agg(used.metric ORDER BY used.metric) AS metrics
+                FROM used JOIN users u ON u.id = used.user_id JOIN plans p ON p.name = u.plan
+                WHERE p.quotas ? used.metric AND NOT p.unit_prices ? used.metric
+                  AND used.quantity >= (p.quotas ->> used.metric)::bigint
+                GROUP BY 1
+            ), target AS (
+                SELECT user_id, metrics FROM over
+                UNION ALL
+                SELECT id, '{}'::text[] FROM users WHERE quota_exceeded <> '{}' AND id NOT IN (SELECT user_id FROM over)
+            )
+            UPDATE users u SET quota_exceeded = target.metrics
+            FROM target WHERE u.id = target.user_id AND u.quota_exceeded IS DISTINCT FROM target.metrics
+            RETURNING u.id, u.plan, old.quota_exceeded AS before, new.quota_exceeded AS after
+            """).rows
+        for row in rows {
+            let before = Set(try row.decode("before", as: [String].self))
+            let userID: String = try row.decode("id")
+            for metric in try row.decode("after", as: [String].self) where !before.contains(metric) {
+                try WebhookEvents.emit(.usageLimitReached, userID: userID, data: [
+                    "quota": metric, "plan": try row.decode("plan", as: String.self), "period_end": Int(period.end.timeIntervalSince1970),
+                ], on: connection)
+            }
+        }
+        return rows.count
     }
 
     /// Writes the bill of every user with usage in `period` who has none yet.

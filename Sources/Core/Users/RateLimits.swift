@@ -39,6 +39,8 @@ public struct RateLimitState: Sendable, Equatable {
     /// When the current window ends.
     public var reset: Date
     public var disabled: Bool
+    /// Metrics whose hard quota the user has used up this period (see `UsageRollup`).
+    public var quotaExceeded: [String] = []
 
     public var remaining: Int { max(0, limit - used) }
     public var exceeded: Bool { used > limit }
@@ -85,10 +87,10 @@ extension UserStore {
                 -- every request, even when it changes nothing).
                 INSERT INTO users (id, organization_id) VALUES (\(userID), \(organizationID))
                 ON CONFLICT (id) DO NOTHING
-                RETURNING plan, false AS disabled
+                RETURNING plan, false AS disabled, quota_exceeded
             ), account AS (
-                SELECT plan, disabled FROM created
-                UNION ALL SELECT plan, disabled_at IS NOT NULL FROM users WHERE id = \(userID) AND NOT EXISTS (SELECT 1 FROM created)
+                SELECT plan, disabled, quota_exceeded FROM created
+                UNION ALL SELECT plan, disabled_at IS NOT NULL, quota_exceeded FROM users WHERE id = \(userID) AND NOT EXISTS (SELECT 1 FROM created)
             ), seen AS (
                 UPDATE users SET last_seen_at = now() WHERE id = \(userID) AND last_seen_at < now() - interval '60 seconds'
                 RETURNING 1
@@ -99,7 +101,7 @@ extension UserStore {
                 ON CONFLICT (user_id, metric, hour) DO UPDATE SET quantity = usage_hourly.quantity + 1
                 RETURNING quantity
             )
-            SELECT account.disabled, counted.quantity AS used,
+            SELECT account.disabled, account.quota_exceeded, counted.quantity AS used,
                    CASE WHEN account.plan = \(Self.defaultPlan) AND \(overrides.limits[kind])::integer IS NOT NULL
                         THEN \(overrides.limits[kind]) ELSE coalesce(p.\(unsafeRaw: column), d.\(unsafeRaw: column)) END AS limit_per_hour,
                    date_trunc('hour', now()) + interval '1 hour' AS reset
@@ -110,7 +112,7 @@ extension UserStore {
         guard let row else { return nil }
         return RateLimitState(
             limit: try row.decode("limit_per_hour"), used: try row.decode("used"),
-            reset: try row.decode("reset"), disabled: try row.decode("disabled"))
+            reset: try row.decode("reset"), disabled: try row.decode("disabled"), quotaExceeded: try row.decode("quota_exceeded"))
     }
 
     /// Without metering: records that the user made a request (creating them on first use)

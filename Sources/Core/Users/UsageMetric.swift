@@ -8,6 +8,9 @@ public enum UsageMetric {
     public static let embeddedChunks = "embedded_chunks"
     /// A change in stored bytes (negative when context is deleted).
     public static let storedBytes = "stored_bytes"
+    /// Searches refused by a rate limit or quota: counted in `requests.search` as they came
+    /// in, subtracted from the billed searches.
+    public static let refusedSearches = "refused.search"
 
     /// One chat reply or answer: an AI operation, plus its LLM call and tokens when a model
     /// produced it.

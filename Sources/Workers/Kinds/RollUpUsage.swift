@@ -12,6 +12,7 @@ struct RollUpUsage: Sendable {
         let summary = try await pool.withTransaction { [rollup] in try rollup.run(on: $0) }
         context.logger.info("usage rolled up", metadata: [
             "monthly_totals_changed": "\(summary.monthlyTotalsChanged)", "periods_closed": "\(summary.periodsClosed)",
+            "quotas_changed": "\(summary.quotasChanged)",
         ])
         return .completed
     }
