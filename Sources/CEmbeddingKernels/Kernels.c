@@ -44,6 +44,8 @@ int c0_kernel_level(void) {
     return level != 0 ? level : c0_cpu_level();
 }
 
+int c0_cpu_kernel_level(void) { return c0_cpu_level(); }
+
 void c0_force_kernel_level(int level) {
     forced_level = level > c0_cpu_level() ? c0_cpu_level() : level < 0 ? 0 : level;
 }

@@ -1,4 +1,4 @@
-import Embedding
+@_spi(Testing) import Embedding
 import Foundation
 
 #if canImport(Glibc)
@@ -11,7 +11,9 @@ import Darwin
 /// MiniLM embedder, printed as one machine-readable `RESULT` line (see `bench/embed/run.sh`).
 ///
 /// Usage: `context0-embedding-benchmark --texts FILE [--threads 1|all] [--model-dir DIR]
-/// [--queries N] [--batch-size N] [--dump FILE]`. `FILE` is JSON `{"query": …, "chunks": […]}`.
+/// [--queries N] [--batch-size N] [--dump FILE] [--matrix-products packed|blas]
+/// [--kernels baseline|avx2|avx512]`. `FILE` is JSON `{"query": …, "chunks": […]}`; the matrix
+/// products and the kernels' instruction set default to the machine's choice.
 @main
 struct EmbeddingBenchmark {
     struct Texts: Decodable {
@@ -26,6 +28,8 @@ struct EmbeddingBenchmark {
         var queries = 300
         var batchSize = 32
         var dump: String?
+        var matrixProducts = MatrixProducts.automatic
+        var kernels: KernelInstructionSet?
     }
 
     static func main() async throws {
@@ -33,7 +37,11 @@ struct EmbeddingBenchmark {
         let texts = try JSONDecoder().decode(Texts.self, from: Data(contentsOf: URL(fileURLWithPath: options.texts)))
         let configuration = try EmbeddingConfiguration()
         let threadCount = options.threads == "all" ? ProcessInfo.processInfo.activeProcessorCount : Int(options.threads) ?? 1
-        let embedder = try MiniLMEmbedder(modelDirectory: options.modelDirectory ?? configuration.modelDirectory, threads: threadCount)
+        if let kernels = options.kernels { KernelInstructionSet.force(kernels) }
+        let embedder = try MiniLMEmbedder(
+            modelDirectory: options.modelDirectory ?? configuration.modelDirectory, threads: threadCount,
+            matrixProducts: options.matrixProducts
+        )
         describe(texts, embedder: embedder)
 
         let latencies = try await queryLatencies(embedder, query: texts.query, count: options.queries)
@@ -84,7 +92,7 @@ struct EmbeddingBenchmark {
 
     static func describe(_ texts: Texts, embedder: MiniLMEmbedder) {
         let chunkTokens = texts.chunks.map { embedder.tokenIDs(for: $0).count }
-        let line = "context0: threads=\(embedder.threadCount) kernels=\(KernelInstructionSet.current) query_tokens=\(embedder.tokenIDs(for: texts.query).count) "
+        let line = "context0: threads=\(embedder.threadCount) kernels=\(KernelInstructionSet.current) matrix_products=\(embedder.matrixProducts) query_tokens=\(embedder.tokenIDs(for: texts.query).count) "
             + "chunks=\(texts.chunks.count) chunk_tokens=\(chunkTokens.min() ?? 0)...\(chunkTokens.max() ?? 0)\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
@@ -124,6 +132,14 @@ struct EmbeddingBenchmark {
             case "--queries": options.queries = Int(value) ?? options.queries
             case "--batch-size": options.batchSize = Int(value) ?? options.batchSize
             case "--dump": options.dump = value
+            case "--matrix-products":
+                guard let choice = MatrixProducts(rawValue: value) else { throw usage("--matrix-products is packed or blas") }
+                options.matrixProducts = choice
+            case "--kernels":
+                guard let choice = KernelInstructionSet.allCases.first(where: { $0.description == value }) else {
+                    throw usage("--kernels is baseline, avx2 or avx512")
+                }
+                options.kernels = choice
             default: throw usage("unknown option \(argument)")
             }
         }
@@ -134,6 +150,6 @@ struct EmbeddingBenchmark {
     }
 
     static func usage(_ message: String) -> EmbeddingError {
-        .invalidConfiguration("\(message); usage: --texts FILE [--threads 1|all] [--model-dir DIR] [--queries N] [--batch-size N] [--dump FILE]")
+        .invalidConfiguration("\(message); usage: --texts FILE [--threads 1|all] [--model-dir DIR] [--queries N] [--batch-size N] [--dump FILE] [--matrix-products packed|blas] [--kernels baseline|avx2|avx512]")
     }
 }

@@ -1,4 +1,5 @@
 import CBLAS
+import CEmbeddingKernels
 
 /// The BERT forward pass of a sentence-transformers model: embeddings, the encoder layers, mean
 /// pooling and L2 normalisation.
@@ -6,7 +7,8 @@ import CBLAS
 /// A batch is packed without padding: the sequences' tokens are stacked into one
 /// `[tokens, hidden]` matrix, so every dense layer is one matrix product over all tokens, and
 /// attention runs per sequence over that sequence's tokens only. That is exactly what masked,
-/// padded attention computes, without the wasted work.
+/// padded attention computes, without the wasted work. The matrix products run on the project's
+/// packed kernels or, as a fallback, on BLAS (`MatrixProducts`, chosen when the weights load).
 struct BertEncoder: Sendable {
     let configuration: BertConfiguration
     let weights: BertWeights
@@ -58,10 +60,7 @@ struct BertEncoder: Sendable {
             offset += ids.count
         }
         w.residual.update(from: w.hidden, count: tokenCount * h)
-        Kernels.linear(
-            w.context, rows: tokenCount, inFeatures: h, weight: layer.attentionOutput, outFeatures: h,
-            output: w.residual
-        )
+        Kernels.linear(w.context, rows: tokenCount, weight: layer.attentionOutput, output: w.residual)
         Kernels.layerNorm(
             w.residual, bias: layer.attentionOutputBias, rows: tokenCount, columns: h,
             weight: layer.attentionNormWeight, normBias: layer.attentionNormBias,
@@ -74,30 +73,36 @@ struct BertEncoder: Sendable {
         let h = configuration.hiddenSize, d = configuration.headSize
         let scale = 1 / Float(d).squareRoot()
         let rowOffset = start * h
+        let packed = weights.matrixProducts == .packed
         for head in 0..<configuration.headCount {
             let column = rowOffset + head * d
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d),
-                scale, w.query + column, Int32(h), w.key + column, Int32(h), 0, w.scores, Int32(n)
-            )
+            if packed {
+                c0_attention_scores(w.query + column, w.key + column, n, d, h, scale, w.scores, w.attentionScratch)
+            } else {
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d),
+                    scale, w.query + column, Int32(h), w.key + column, Int32(h), 0, w.scores, Int32(n)
+                )
+            }
             Kernels.softmaxRows(w.scores, rows: n, columns: n)
-            cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n),
-                1, w.scores, Int32(n), w.value + column, Int32(h), 0, w.context + column, Int32(h)
-            )
+            if packed {
+                c0_attention_context(w.scores, n, w.value + column, d, h, w.context + column, w.attentionScratch)
+            } else {
+                cblas_sgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n),
+                    1, w.scores, Int32(n), w.value + column, Int32(h), 0, w.context + column, Int32(h)
+                )
+            }
         }
     }
 
     /// The feed-forward block: dense + GELU, dense, residual and LayerNorm.
     private func feedForward(_ layer: BertWeights.Layer, tokenCount: Int, workspace w: BertWorkspace) {
         let h = configuration.hiddenSize, i = configuration.intermediateSize
-        project(w.hidden, tokenCount, layer.intermediate, layer.intermediateBias, outFeatures: i, into: w.intermediate)
+        project(w.hidden, tokenCount, layer.intermediate, layer.intermediateBias, into: w.intermediate)
         Kernels.gelu(w.intermediate, count: tokenCount * i)
         w.residual.update(from: w.hidden, count: tokenCount * h)
-        Kernels.linear(
-            w.intermediate, rows: tokenCount, inFeatures: i, weight: layer.output, outFeatures: h,
-            output: w.residual
-        )
+        Kernels.linear(w.intermediate, rows: tokenCount, weight: layer.output, output: w.residual)
         Kernels.layerNorm(
             w.residual, bias: layer.outputBias, rows: tokenCount, columns: h,
             weight: layer.outputNormWeight, normBias: layer.outputNormBias,
@@ -105,17 +110,13 @@ struct BertEncoder: Sendable {
         )
     }
 
-    /// `output = input · weightᵀ + bias` for a hidden-sized input.
+    /// `output = input · weightᵀ + bias`.
     private func project(
-        _ input: UnsafePointer<Float>, _ tokenCount: Int, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-        outFeatures: Int? = nil, into output: UnsafeMutablePointer<Float>
+        _ input: UnsafePointer<Float>, _ tokenCount: Int, _ weight: LinearWeight, _ bias: UnsafePointer<Float>,
+        into output: UnsafeMutablePointer<Float>
     ) {
-        let outFeatures = outFeatures ?? configuration.hiddenSize
-        Kernels.broadcastRows(bias, into: output, rows: tokenCount, columns: outFeatures)
-        Kernels.linear(
-            input, rows: tokenCount, inFeatures: configuration.hiddenSize, weight: weight, outFeatures: outFeatures,
-            output: output
-        )
+        Kernels.broadcastRows(bias, into: output, rows: tokenCount, columns: weight.outFeatures)
+        Kernels.linear(input, rows: tokenCount, weight: weight, output: output)
     }
 
     /// The mean of each sequence's token vectors, divided by its L2 norm (at least 1e-12).

@@ -1,3 +1,5 @@
+import CEmbeddingKernels
+
 /// Scratch memory for one forward pass of up to `tokenCapacity` tokens, owned by one thread and
 /// reused for every batch it runs, so the hot path allocates nothing per token.
 final class BertWorkspace {
@@ -15,6 +17,8 @@ final class BertWorkspace {
     let intermediate: UnsafeMutablePointer<Float>
     /// One head's attention probabilities, `[sequence, sequence]`.
     let scores: UnsafeMutablePointer<Float>
+    /// Scratch of `c0_attention_scores` / `c0_attention_context` (one head's K packed), 64-byte aligned.
+    let attentionScratch: UnsafeMutablePointer<Float>
 
     init(configuration: BertConfiguration, tokenCapacity: Int) {
         let hiddenCount = tokenCapacity * configuration.hiddenSize
@@ -27,10 +31,13 @@ final class BertWorkspace {
         residual = .allocate(capacity: hiddenCount)
         intermediate = .allocate(capacity: tokenCapacity * configuration.intermediateSize)
         scores = .allocate(capacity: configuration.maxSequenceLength * configuration.maxSequenceLength)
+        let scratchBytes = c0_attention_scratch_size(configuration.maxSequenceLength, configuration.headSize)
+        attentionScratch = UnsafeMutableRawPointer.allocate(byteCount: max(scratchBytes, 64), alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(scratchBytes, 64) / MemoryLayout<Float>.size)
     }
 
     deinit {
-        for buffer in [hidden, query, key, value, context, residual, intermediate, scores] {
+        for buffer in [hidden, query, key, value, context, residual, intermediate, scores, attentionScratch] {
             buffer.deallocate()
         }
     }

@@ -1,7 +1,8 @@
 import CEmbeddingKernels
 
 /// The instruction set the native model's vectorised kernels run with in this process, picked
-/// once from what the CPU and the OS support (BLAS chooses its own kernels separately).
+/// once from what the CPU and the OS support (BLAS, used only as a fallback, chooses its own
+/// kernels separately; see `MatrixProducts`).
 public enum KernelInstructionSet: Int32, Sendable, CaseIterable, CustomStringConvertible {
     case baseline = 1
     case avx2 = 2
@@ -10,6 +11,11 @@ public enum KernelInstructionSet: Int32, Sendable, CaseIterable, CustomStringCon
     /// The instruction set in use.
     public static var current: KernelInstructionSet {
         KernelInstructionSet(rawValue: c0_kernel_level()) ?? .baseline
+    }
+
+    /// The best instruction set the CPU (and the OS) supports, whatever `force` says.
+    public static var supported: KernelInstructionSet {
+        KernelInstructionSet(rawValue: c0_cpu_kernel_level()) ?? .baseline
     }
 
     /// For tests: run the kernels with `instructionSet` (at most what the CPU supports), or

@@ -4,27 +4,30 @@ import CEmbeddingKernels
 /// The matrix and element-wise kernels of the forward pass. Matrices are row-major; widths
 /// are multiples of 16 (hidden 384, intermediate 1536).
 enum Kernels {
-    /// Up to this many rows, `linear` streams the weights through `c0_linear_few_rows` instead
-    /// of calling BLAS, which would repack every weight matrix for a handful of query tokens.
-    /// (Measured on AVX-512: ~1.6× faster at 10-30 rows, even with OpenBLAS's own at ~60.)
+    /// For `MatrixProducts.blas`: up to this many rows, `linear` streams the weights through
+    /// `c0_linear_few_rows` instead of calling BLAS, which would repack every weight matrix for
+    /// a handful of query tokens. (Measured on AVX-512: ~1.6× faster at 10-30 rows.)
     static let fewRowsLimit = 48
 
     /// `output[rows, outFeatures] += input[rows, inFeatures] · weightᵀ`, with PyTorch's
-    /// `[outFeatures, inFeatures]` weight layout.
+    /// `[outFeatures, inFeatures]` weight layout: through the packed copy when there is one,
+    /// else (the BLAS fallback) `c0_linear_few_rows` or `cblas_sgemm`.
     static func linear(
-        _ input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
-        weight: UnsafePointer<Float>, outFeatures: Int, output: UnsafeMutablePointer<Float>
+        _ input: UnsafePointer<Float>, rows: Int, weight: LinearWeight, output: UnsafeMutablePointer<Float>
     ) {
-        if rows <= fewRowsLimit {
-            c0_linear_few_rows(input, rows, inFeatures, weight, outFeatures, output)
-            return
+        let inFeatures = weight.inFeatures, outFeatures = weight.outFeatures
+        if let packed = weight.packed {
+            c0_linear_packed(input, rows, inFeatures, packed, outFeatures, output)
+        } else if rows <= fewRowsLimit {
+            c0_linear_few_rows(input, rows, inFeatures, weight.original, outFeatures, output)
+        } else {
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans,
+                Int32(rows), Int32(outFeatures), Int32(inFeatures),
+                1, input, Int32(inFeatures), weight.original, Int32(inFeatures),
+                1, output, Int32(outFeatures)
+            )
         }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans,
-            Int32(rows), Int32(outFeatures), Int32(inFeatures),
-            1, input, Int32(inFeatures), weight, Int32(inFeatures),
-            1, output, Int32(outFeatures)
-        )
     }
 
     /// Copies `row` into each of the `rows` rows of `matrix`.

