@@ -30,6 +30,8 @@ struct JSONBody {
             throw APIError.validation("the request body is not valid JSON")
         }
         guard case .object(let object) = parsed else { throw APIError.validation("the request body must be a JSON object") }
+        // PostgreSQL stores no NUL character in text or jsonb: refuse it here, not as a 500.
+        guard !parsed.containsNUL else { throw APIError.validation("the request body contains a NUL character (\\u0000), which cannot be stored") }
         self.object = object
     }
 
@@ -45,7 +47,8 @@ struct JSONBody {
     func string(_ field: String, maxLength: Int = 10_000) throws -> String? {
         guard has(field) else { return nil }
         guard case .string(let value) = object[field] else { throw APIError.validation("\(field) must be a string", field: field) }
-        guard value.count <= maxLength else { throw APIError.validation("\(field) is longer than \(maxLength) characters", field: field) }
+        // Counted in code points, as PostgreSQL's char_length counts them.
+        guard value.unicodeScalars.count <= maxLength else { throw APIError.validation("\(field) is longer than \(maxLength) characters", field: field) }
         return value
     }
 

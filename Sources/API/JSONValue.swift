@@ -44,3 +44,15 @@ enum JSONValue: Decodable, Equatable, Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+extension JSONValue {
+    /// Whether a NUL character occurs in any string or key.
+    var containsNUL: Bool {
+        switch self {
+        case .null, .bool, .number: false
+        case .string(let value): value.unicodeScalars.contains("\u{0}")
+        case .array(let values): values.contains { $0.containsNUL }
+        case .object(let members): members.contains { $0.key.unicodeScalars.contains("\u{0}") || $0.value.containsNUL }
+        }
+    }
+}

@@ -39,13 +39,15 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration: .init(url: configuration.databaseURL, maxConnections: configuration.poolSize, applicationName: "context0-worker"),
             logger: logger)
         let queue = JobQueue()
-        // Webhook deliveries follow redirects themselves, checking every target.
+        let classifier = try await MemoryClassifier(embedder: embedder)
+        // Made after everything that can fail to start, so it is always shut down. Webhook
+        // deliveries follow redirects themselves, checking every target.
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let processor = JobProcessor(
             queue: queue, pool: pool, databaseURL: configuration.databaseURL,
             registry: JobKinds.registry(
                 queue: queue, pool: pool, embedder: embedder, chunker: configuration.chunker(for: embedder),
-                classifier: try await MemoryClassifier(embedder: embedder),
+                classifier: classifier,
                 finder: configuration.llm.map { LLMFactFinder(model: ChatCompletionsClient(configuration: $0, logger: logger), pool: pool) }
                     ?? RuleFactFinder(),
                 webhooks: DeliverWebhook(pool: pool, http: http, settings: configuration.webhooks),

@@ -73,7 +73,8 @@ import Testing
 
             for (query, field) in [("bucket=month", "bucket"), ("start_date=2026-02-01&end_date=2026-01-01", "start_date"),
                                    ("start_date=2020-01-01&end_date=2026-01-01", "start_date"), ("start_date=yesterday", "start_date"),
-                                   ("metrics=bananas", "metrics")] {
+                                   ("metrics=bananas", "metrics"), ("start_date=0000-01-01&end_date=0000-01-10", "end_date"),
+                                   ("start_date=0000-12-01", "start_date")] {
                 server.expectError(try await server.get("/analytics/trends?\(query)", token: token), 422, code: "VALIDATION_ERROR", field: field)
             }
             let reader = server.token(UsageServer.newUser("noanalytics"), scopes: ["memories:read"])

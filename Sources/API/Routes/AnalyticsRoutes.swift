@@ -82,7 +82,7 @@ struct AnalyticsRoutes: Sendable {
         let query = QueryParameters(request)
         let now = Date()
         let to = try query.date("end_date", endOfDay: true) ?? now
-        let from = try query.date("start_date", endOfDay: false) ?? to.addingTimeInterval(-30 * 86_400)
+        let from = try query.date("start_date", endOfDay: false) ?? max(QueryParameters.earliest, to.addingTimeInterval(-30 * 86_400))
         guard from < to else { throw APIError.validation("start_date must be before end_date", field: "start_date") }
         guard to.timeIntervalSince(from) <= maxRangeDays * 86_400 else {
             throw APIError.validation("the range may span at most \(Int(maxRangeDays)) days", field: "start_date")

@@ -99,6 +99,8 @@ enum MemoryRequests {
 
 /// A request's query string, read with validation.
 struct QueryParameters {
+    static let earliest = Date(timeIntervalSince1970: -62_135_596_800)  // 0001-01-01
+    static let latest = Date(timeIntervalSince1970: 253_402_300_799)  // 9999-12-31T23:59:59
     let request: Request
     init(_ request: Request) { self.request = request }
 
@@ -119,10 +121,11 @@ struct QueryParameters {
     /// `2025-01-31` (a whole day, in UTC) or a full ISO 8601 time.
     func date(_ name: String, endOfDay: Bool) throws -> Date? {
         guard let text = try string(name) else { return nil }
-        if let time = try? Date(text, strategy: .iso8601) { return time }
-        if let day = try? Date(text + "T00:00:00Z", strategy: .iso8601) {
-            return endOfDay ? day.addingTimeInterval(86_400) : day
-        }
-        throw APIError.validation("\(name) must be a date like 2025-01-31 or an ISO 8601 time", field: name)
+        let parsed = (try? Date(text, strategy: .iso8601))
+            ?? (try? Date(text + "T00:00:00Z", strategy: .iso8601)).map { endOfDay ? $0.addingTimeInterval(86_400) : $0 }
+        guard let parsed else { throw APIError.validation("\(name) must be a date like 2025-01-31 or an ISO 8601 time", field: name) }
+        // Years PostgreSQL and ISO 8601 both write plainly.
+        guard (Self.earliest...Self.latest).contains(parsed) else { throw APIError.validation("\(name) must lie between the years 1 and 9999", field: name) }
+        return parsed
     }
 }

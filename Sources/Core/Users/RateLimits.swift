@@ -65,7 +65,8 @@ extension UserStore {
                 if state.used == state.limit + 1 {
                     // The first refused request of the window; the event is written right after
                     // the count (a crash between the two would lose this one notice).
-                    try WebhookEvents.emit(.usageLimitReached, userID: userID, data: [
+                    // Best effort: the refusal must not turn into a 500 because of its notice.
+                    _ = try? WebhookEvents.emit(.usageLimitReached, userID: userID, data: [
                         "class": kind.rawValue, "limit": state.limit, "reset": Int(state.reset.timeIntervalSince1970),
                     ], on: connection)
                 }

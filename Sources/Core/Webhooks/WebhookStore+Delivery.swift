@@ -19,10 +19,11 @@ extension WebhookStore {
             eventData: try row.decode("data", as: PostgresJSON.self).text, eventCreatedAt: try row.decode("created_at"))
     }
 
-    /// Marks a delivery that will not be sent (its webhook was disabled).
-    public func cancel(deliveryID: UUID, reason: String, on connection: PostgresConnection) throws {
+    /// Ends a delivery that will not be sent again: `cancelled` (its webhook was disabled)
+    /// or `failed` (its job failed for good).
+    public func end(deliveryID: UUID, status: WebhookDelivery.Status, reason: String, on connection: PostgresConnection) throws {
         try connection.query("""
-            UPDATE webhook_deliveries SET status = 'cancelled', error = \(reason), next_attempt_at = NULL, updated_at = now()
+            UPDATE webhook_deliveries SET status = \(status.rawValue), error = \(reason), next_attempt_at = NULL, updated_at = now()
             WHERE id = \(deliveryID) AND status IN ('pending', 'retrying')
             """)
     }
@@ -35,7 +36,8 @@ extension WebhookStore {
         /// Failed for the last time.
         case failed
         /// Failed, and the webhook has now failed `disableAfter` times in a row: it is
-        /// disabled and its waiting deliveries cancelled.
+        /// disabled and its waiting deliveries cancelled. (A delivery whose webhook another
+        /// one disabled meanwhile ends `cancelled`, as `.failed`.)
         case webhookDisabled
     }
 
@@ -55,14 +57,21 @@ extension WebhookStore {
                 """)
         } else {
             let reason = "disabled after \(disableAfter) failed delivery attempts in a row; last: \(attempt.summary)"
-            let disabled: Bool = try connection.query("""
-                UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, updated_at = now(),
+            // Only failures while enabled count: deliveries in flight when another one
+            // disabled the webhook neither count nor disable it again.
+            let row = try connection.query("""
+                UPDATE webhooks SET
+                    consecutive_failures = consecutive_failures + CASE WHEN enabled THEN 1 ELSE 0 END, updated_at = now(),
                     enabled = enabled AND consecutive_failures + 1 < \(disableAfter),
                     disabled_reason = CASE WHEN enabled AND consecutive_failures + 1 >= \(disableAfter) THEN \(reason) ELSE disabled_reason END
                 WHERE id = \(webhookID)
-                RETURNING NOT enabled AS disabled
-                """).first?.decode("disabled") ?? false
-            if disabled {
+                RETURNING old.enabled AND NOT new.enabled AS disabled_now, NOT old.enabled AS was_disabled
+                """).first
+            let disabledNow: Bool = try row?.decode("disabled_now") ?? false
+            let wasDisabled: Bool = try row?.decode("was_disabled") ?? false
+            if wasDisabled {
+                (status, result) = (.cancelled, .failed)
+            } else if disabledNow {
                 (status, result) = (.failed, .webhookDisabled)
                 try connection.query("""
                     UPDATE webhook_deliveries SET status = 'cancelled', error = 'the webhook was disabled', next_attempt_at = NULL, updated_at = now()
@@ -99,12 +108,14 @@ extension DeliveryAttempt {
 }
 
 extension WebhookStore {
-    /// Deletes up to `batch` events older than `days` days with their deliveries (all long
-    /// finished: a delivery retries for about a day); how many were deleted.
+    /// Deletes up to `batch` events older than `days` days with their deliveries, unless a
+    /// delivery still retries; how many were deleted.
     public func pruneEvents(olderThanDays days: Int, batch: Int = 5000, on connection: PostgresConnection) throws -> Int {
         try connection.query("""
             DELETE FROM webhook_events WHERE id IN (
-                SELECT id FROM webhook_events WHERE created_at < now() - \(days) * interval '1 day' ORDER BY created_at LIMIT \(batch))
+                SELECT e.id FROM webhook_events e WHERE e.created_at < now() - \(days) * interval '1 day'
+                  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'retrying'))
+                ORDER BY e.created_at LIMIT \(batch))
             """).affectedRows
     }
 }

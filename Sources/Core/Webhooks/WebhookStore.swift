@@ -32,7 +32,7 @@ public struct WebhookStore: Sendable {
             SELECT \(unsafeRaw: Webhook.columns), count(*) OVER () AS total FROM webhooks w
             WHERE w.user_id = \(userID) ORDER BY w.created_at DESC, w.id LIMIT \(limit) OFFSET \(skip)
             """).rows
-        let total: Int = try rows.first?.decode("total") ?? (skip == 0 ? 0 : try count(userID: userID, on: connection))
+        let total: Int = try rows.first?.decode("total") ?? (try count(userID: userID, on: connection))
         return (try rows.map(Webhook.init(row:)), total)
     }
 

@@ -24,7 +24,7 @@ public enum WebhookURL {
             if name == "localhost" || name.hasSuffix(".localhost") || name == "metadata.google.internal" {
                 return .failure(.init("url points at a local or internal host; set WEBHOOK_ALLOW_PRIVATE=1 to allow it"))
             }
-            if let address = IPAddress(name), address.isInternal {
+            if let address = IPAddress(name) ?? IPAddress(looseIPv4: name), address.isInternal {
                 return .failure(.init("url points at a private, loopback, link-local or metadata address; set WEBHOOK_ALLOW_PRIVATE=1 to allow it"))
             }
         }
@@ -60,6 +60,15 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The IPv4 forms `inet_aton` (and so resolvers) also accept: `2130706433`, `0x7f.1`,
+    /// `127.1`, `0177.0.0.1`.
+    public init?(looseIPv4 text: String) {
+        var address = in_addr()
+        guard !text.isEmpty, text.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == "x" || $0 == "X" }),
+              inet_aton(text, &address) != 0 else { return nil }
+        self.bytes = withUnsafeBytes(of: &address) { Array($0) }
+    }
+
     public var description: String {
         if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
         return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
@@ -77,7 +86,9 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         if bytes[0..<12] == [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0][...] {
             return Self.isInternalV4(Array(bytes[12...]))  // 64:ff9b::a.b.c.d (NAT64)
         }
-        if bytes[0..<15].allSatisfy({ $0 == 0 }) { return true }  // :: and ::1
+        if bytes[0..<6] == [0x00, 0x64, 0xff, 0x9b, 0x00, 0x01][...] { return true }  // 64:ff9b:1::/48, local-use NAT64
+        if bytes[0..<12].allSatisfy({ $0 == 0 }) { return true }  // ::, ::1 and IPv4-compatible ::a.b.c.d
+        if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0xc0 { return true }  // fec0::/10, old site-local
         if bytes[0] & 0xfe == 0xfc { return true }  // fc00::/7 unique local
         if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 { return true }  // fe80::/10 link-local
         if bytes[0] == 0xff { return true }  // multicast

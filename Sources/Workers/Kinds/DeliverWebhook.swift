@@ -23,9 +23,24 @@ struct DeliverWebhook: Sendable {
             return .completed  // deleted with its webhook, or already finished
         }
         guard delivery.webhookEnabled else {
-            try await pool.withConnection { [store] in try store.cancel(deliveryID: delivery.deliveryID, reason: "the webhook is disabled", on: $0) }
+            try await pool.withConnection { [store] in
+                try store.end(deliveryID: delivery.deliveryID, status: .cancelled, reason: "the webhook is disabled", on: $0)
+            }
             return .completed
         }
+        do {
+            return try await attempt(delivery)
+        } catch where context.job.attempt >= context.job.maxAttempts {
+            // The job's last try (its retries cover crashes, not receivers): the delivery must
+            // not wait forever in `retrying`.
+            try? await pool.withConnection { [store] in
+                try store.end(deliveryID: delivery.deliveryID, status: .failed, reason: "delivery stopped: \(error)", on: $0)
+            }
+            throw error
+        }
+    }
+
+    private func attempt(_ delivery: PendingDelivery) async throws -> JobOutcome {
         let attempt = await send(delivery)
         let number = delivery.attempts + 1
         let delay = number >= settings.maxAttempts ? nil : settings.retry.delay(afterAttempt: number)
@@ -61,10 +76,16 @@ struct DeliverWebhook: Sendable {
                 request.headers.add(name: "webhook-signature", value: signature)
                 request.body = .bytes(ByteBuffer(bytes: body))
                 let response = try await http.execute(request, timeout: .milliseconds(Int64(settings.timeout.seconds * 1000)))
-                // Read (and drop) the answer so the connection can be reused; receivers'
-                // bodies are not kept.
-                for try await _ in response.body {}
                 let status = Int(response.status.code)
+                // Read (and drop) up to 64 KiB of the answer so the connection can be reused;
+                // a receiver's body is never kept, and a broken one does not undo its status.
+                var read = 0
+                do {
+                    for try await chunk in response.body {
+                        read += chunk.readableBytes
+                        if read > 65_536 { break }
+                    }
+                } catch {}
                 if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "location") {
                     guard let next = URL(string: location, relativeTo: URL(string: target))?.absoluteURL.absoluteString else {
                         return ended(status, "redirected to an unreadable location")
@@ -99,7 +120,9 @@ struct DeliverWebhook: Sendable {
     private func checkTarget(_ target: String) async throws {
         let url = try WebhookURL.validate(target, allowPrivate: settings.allowPrivateTargets).get()
         guard !settings.allowPrivateTargets, let host = url.host else { return }
-        let addresses = try await NIOThreadPool.singleton.runIfActive { try Self.resolve(host) }
+        // URL.host may keep an IPv6 literal's brackets; the resolver wants it bare.
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let addresses = try await NIOThreadPool.singleton.runIfActive { try Self.resolve(bare) }
         if let blocked = addresses.first(where: \.isInternal) {
             throw WebhookTargetError("\(host) resolves to \(blocked), a private, loopback, link-local or metadata address")
         }
