@@ -190,7 +190,12 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "Jobs"],
+            dependencies: [
+                "Postgres", "Jobs",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -206,22 +211,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbeddingTests",
-            dependencies: [
-                "Embedding",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["Embedding", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LLMTests",
-            dependencies: [
-                "LLM",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["LLM", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -243,9 +238,6 @@ let package = Package(
             name: "MemoryAPITests",
             dependencies: [
                 "Auth", "Core", "Jobs", "Postgres", "TestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -254,9 +246,6 @@ let package = Package(
             dependencies: [
                 "Auth", "Core", "Postgres", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,11 +1,12 @@
 import Embedding
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("OpenAI-compatible embedder against a local /v1/embeddings server")
 struct OpenAIEmbedderTests {
     private func embedder(
-        _ server: EmbeddingsTestServer, apiKey: String? = "test-key",
+        _ server: LocalHTTPServer, apiKey: String? = "test-key",
         configure: (inout OpenAIEmbeddingConfiguration) -> Void = { _ in }
     ) throws -> OpenAIEmbedder {
         var configuration = OpenAIEmbeddingConfiguration(baseURL: server.baseURL, apiKey: apiKey, model: "test-model")

@@ -1,10 +1,11 @@
 import Foundation
 import LLM
+import TestSupport
 import Testing
 
 /// A client for `server` with short timeouts and backoffs, so the suite stays fast.
 func makeClient(
-    _ server: ChatCompletionsTestServer, apiKey: String? = "sk-test-key",
+    _ server: LocalHTTPServer, apiKey: String? = "sk-test-key",
     configure: (inout LLMConfiguration) -> Void = { _ in }
 ) throws -> ChatCompletionsClient {
     var configuration = try LLMConfiguration(baseURL: server.baseURL, apiKey: apiKey, model: "test-model")

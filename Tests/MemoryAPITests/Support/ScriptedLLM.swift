@@ -1,12 +1,9 @@
 import Foundation
 import TestSupport
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 
-/// A local HTTP/1.1 server speaking OpenAI's `/v1/chat/completions` with scripted answers
-/// (adapted from `LLMTests/ChatCompletionsTestServer`): the worker's fact extraction, the
-/// API's chat replies and Q&A answers all reach it when `LLM_BASE_URL` points here.
+/// OpenAI's `/v1/chat/completions` on a `LocalHTTPServer`, with scripted answers: the
+/// worker's fact extraction, the API's chat replies and Q&A answers all reach it when
+/// `LLM_BASE_URL` points here.
 ///
 /// What it answers, by the system prompt of the request:
 /// - extraction ("extract durable facts"): `{"facts": […]}`, the first-person sentences of
@@ -27,73 +24,41 @@ final class ScriptedLLM: Sendable {
 
     static let servedModel = "scripted-served-model"
 
-    struct Request: Sendable {
-        var uri: String
-        var body: Data
+    typealias Request = LocalHTTPServer.Request
 
-        var json: [String: Any] {
-            ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:]
-        }
+    private let server: LocalHTTPServer
+    private let holds: Holds
 
-        var messages: [(role: String, content: String)] {
-            let items = json["messages"] as? [[String: Any]] ?? []
-            return items.map { ($0["role"] as? String ?? "", $0["content"] as? String ?? "") }
-        }
+    var baseURL: String { server.baseURL }
+    var requests: [Request] { server.requests }
 
-        var system: String { messages.first { $0.role == "system" }?.content ?? "" }
-        var isExtraction: Bool { system.contains("extract durable facts") }
-        var isQuestion: Bool { system.contains("Answer the user's question") }
-        var isChat: Bool { system.contains("helpful assistant") }
-        /// The first user message: the statements, the sources and question, or the chat.
-        var firstUserContent: String { messages.first { $0.role == "user" }?.content ?? "" }
-        var lastUserContent: String { messages.last { $0.role == "user" }?.content ?? "" }
-        var isCorrection: Bool { lastUserContent.contains("Your previous reply was not valid JSON") }
-    }
-
-    struct Response: Sendable {
-        var status: Int
-        var body: Data
-        /// Answer only once this opens.
-        var hold: Gate?
-    }
-
-    let port: Int
-    private let channel: any Channel
-    private let state: ScriptState
-
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
-    var requests: [Request] { state.requests }
-
-    private init(channel: any Channel, state: ScriptState) {
-        self.channel = channel
-        self.state = state
-        port = channel.localAddress?.port ?? 0
+    private init(server: LocalHTTPServer, holds: Holds) {
+        self.server = server
+        self.holds = holds
     }
 
     static func start() async throws -> ScriptedLLM {
-        let state = ScriptState()
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(ScriptedLLMHandler(state: state))
-                }
+        let holds = Holds()
+        let server = try await LocalHTTPServer.start(basePath: "/v1") { _, request in
+            guard request.uri.hasSuffix("/chat/completions") else {
+                return .init(status: 404, body: Data(#"{"error":{"message":"not found"}}"#.utf8))
             }
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
-        return ScriptedLLM(channel: channel, state: state)
+            if request.isExtraction, let gate = holds.gate(for: request.firstUserContent) { await gate.wait() }
+            let (content, usage) = answer(request)
+            return .init(status: 200, body: completion(content, usage: usage))
+        }
+        return ScriptedLLM(server: server, holds: holds)
     }
 
     func stop() async {
-        await state.openAllHolds()
-        try? await channel.close()
+        await holds.openAll()
+        await server.stop()
     }
 
     /// Extraction requests whose statements contain `marker` are answered only once the
     /// returned gate opens.
     func holdExtractions(containing marker: String) -> Gate {
-        state.hold(marker)
+        holds.add(marker)
     }
 
     // MARK: The script
@@ -170,82 +135,39 @@ actor Gate {
     }
 }
 
-private final class ScriptState: @unchecked Sendable {
+/// The gates extraction requests wait at, by a marker in their statements.
+private final class Holds: @unchecked Sendable {
     private let lock = NSLock()
-    private var log: [ScriptedLLM.Request] = []
     private var holds: [(marker: String, gate: Gate)] = []
 
-    var requests: [ScriptedLLM.Request] { lock.withLock { log } }
-
-    func hold(_ marker: String) -> Gate {
+    func add(_ marker: String) -> Gate {
         let gate = Gate()
         lock.withLock { holds.append((marker, gate)) }
         return gate
     }
 
-    func openAllHolds() async {
-        for hold in lock.withLock({ holds }) { await hold.gate.open() }
+    func gate(for statements: String) -> Gate? {
+        lock.withLock { holds.first { statements.contains($0.marker) }?.gate }
     }
 
-    func respond(to request: ScriptedLLM.Request) -> ScriptedLLM.Response {
-        let hold = lock.withLock { () -> Gate? in
-            log.append(request)
-            guard request.isExtraction else { return nil }
-            return holds.first { request.firstUserContent.contains($0.marker) }?.gate
-        }
-        guard request.uri.hasSuffix("/chat/completions") else {
-            return .init(status: 404, body: Data(#"{"error":{"message":"not found"}}"#.utf8))
-        }
-        let (content, usage) = ScriptedLLM.answer(request)
-        return .init(status: 200, body: ScriptedLLM.completion(content, usage: usage), hold: hold)
+    func openAll() async {
+        for hold in lock.withLock({ holds }) { await hold.gate.open() }
     }
 }
 
-private final class ScriptedLLMHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let state: ScriptState
-    private var head: HTTPRequestHead?
-    private var body = ByteBuffer()
-
-    init(state: ScriptState) {
-        self.state = state
+/// What the script reads from a chat-completions request.
+extension LocalHTTPServer.Request {
+    var messages: [(role: String, content: String)] {
+        let items = json["messages"] as? [[String: Any]] ?? []
+        return items.map { ($0["role"] as? String ?? "", $0["content"] as? String ?? "") }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body.clear()
-        case .body(var chunk):
-            body.writeBuffer(&chunk)
-        case .end:
-            guard let head else { return }
-            let request = ScriptedLLM.Request(uri: head.uri, body: Data(body.readableBytesView))
-            let response = state.respond(to: request)
-            guard let gate = response.hold else {
-                write(response, version: head.version, context: context)
-                return
-            }
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            let eventLoop = context.eventLoop
-            let version = head.version
-            Task {
-                await gate.wait()
-                eventLoop.execute {
-                    let (handler, context) = bound.value
-                    handler.write(response, version: version, context: context)
-                }
-            }
-        }
-    }
-
-    private func write(_ response: ScriptedLLM.Response, version: HTTPVersion, context: ChannelHandlerContext) {
-        let headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(response.body.count)")])
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-    }
+    var system: String { messages.first { $0.role == "system" }?.content ?? "" }
+    var isExtraction: Bool { system.contains("extract durable facts") }
+    var isQuestion: Bool { system.contains("Answer the user's question") }
+    var isChat: Bool { system.contains("helpful assistant") }
+    /// The first user message: the statements, the sources and question, or the chat.
+    var firstUserContent: String { messages.first { $0.role == "user" }?.content ?? "" }
+    var lastUserContent: String { messages.last { $0.role == "user" }?.content ?? "" }
+    var isCorrection: Bool { lastUserContent.contains("Your previous reply was not valid JSON") }
 }
