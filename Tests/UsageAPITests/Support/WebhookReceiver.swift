@@ -3,7 +3,7 @@ import Foundation
 import TestSupport
 
 /// Webhook deliveries received on a `LocalHTTPServer`. By path: `/ok…` answers 204;
-/// `/fail…` 500; `/flaky/N…` 503 the first N times, then 204; `/slow…` waits 3 s, then 204;
+/// `/fail…` 500; `/flaky/N…` 503 the first N times, then 204; `/slow…` waits 30 s, then 204;
 /// `/redirect/<rest>` 307 to `/<rest>` on this server.
 final class WebhookReceiver: Sendable {
     typealias Delivery = LocalHTTPServer.Request
@@ -27,7 +27,7 @@ final class WebhookReceiver: Sendable {
             if path.hasPrefix("/redirect/") { return .init(status: 307, headers: ["Location": "/" + path.dropFirst("/redirect/".count)]) }
             if path.hasPrefix("/fail") { return .init(status: 500) }
             if path.hasPrefix("/slow") {
-                try? await Task.sleep(for: .seconds(3))
+                try? await Task.sleep(for: .seconds(30))
                 return .init(status: 204)
             }
             if path.hasPrefix("/flaky/") {
