@@ -21,22 +21,9 @@ struct TestFailure: Error, CustomStringConvertible {
 
 extension ChildProcess {
     /// Starts `context0-worker` on `database` with the fast settings (`settings` win) and
-    /// waits until it has registered and a LISTEN connection is up (its own, unless a killed
-    /// worker's lingers), so NOTIFYs reach it.
+    /// waits until it has registered and listens.
     static func worker(_ database: TestDatabase, pool: PostgresPool, _ settings: [String: String] = [:]) async throws -> ChildProcess {
-        let environment = fastWorkerSettings.merging(settings) { $1 }.merging(["DATABASE_URL": database.url]) { $1 }
-        let worker = try ChildProcess("context0-worker", environment: environment)
-        do {
-            try await eventually("worker \(worker.pid) to register and listen", timeout: .seconds(30)) {
-                try worker.requireRunning()
-                guard try await pool.workerIsRegistered(pid: worker.pid) else { return false }
-                return try await pool.listenerCount() > 0
-            }
-        } catch {
-            worker.stopNow()
-            throw error
-        }
-        return worker
+        try await worker(environment: fastWorkerSettings.merging(settings) { $1 }.merging(["DATABASE_URL": database.url]) { $1 }, pool: pool)
     }
 
     /// Runs `context0-admin` against `database` to completion.
@@ -90,21 +77,9 @@ extension PostgresPool {
         }
     }
 
-    func workerIsRegistered(pid: Int32) async throws -> Bool {
-        try await query("SELECT count(*) AS n FROM workers WHERE pid = \(Int(pid))").first!.decode("n", as: Int.self) > 0
-    }
-
     /// The pid a worker registered with, nil if it has no row (any more).
     func workerPID(id: UUID) async throws -> Int? {
         try await query("SELECT pid FROM workers WHERE id = \(id)").first?.decode("pid", as: Int.self)
-    }
-
-    /// How many worker LISTEN connections this database has.
-    func listenerCount() async throws -> Int {
-        try await query("""
-            SELECT count(*) AS n FROM pg_stat_activity
-            WHERE datname = current_database() AND application_name = 'context0-listener'
-            """).first!.decode("n", as: Int.self)
     }
 }
 

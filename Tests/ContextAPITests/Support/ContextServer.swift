@@ -62,46 +62,11 @@ final class ContextServer: Sendable {
     }
 
     private static func startAPI(_ database: TestDatabase) async throws -> (ChildProcess, Int) {
-        var lastError: Error?
-        for _ in 0..<3 {
-            let port = try freePort()
-            let api = try ChildProcess("context0-api", environment: [
-                "DATABASE_URL": database.url, "HOST": "127.0.0.1", "PORT": String(port),
-                "JWT_SECRET": testJWTSecret, "LOG_LEVEL": "notice",
-            ])
-            do {
-                try await eventually("the API to answer on port \(port)", timeout: .seconds(30), interval: .milliseconds(50)) {
-                    try api.requireRunning()
-                    return await httpGet("http://127.0.0.1:\(port)/api/v1/ping")?.status == 200
-                }
-                return (api, port)
-            } catch {
-                api.stopNow()
-                lastError = error
-            }
-        }
-        throw lastError!
+        try await ChildProcess.api(environment: ["DATABASE_URL": database.url, "JWT_SECRET": testJWTSecret])
     }
 
     private static func startWorker(_ database: TestDatabase, pool: PostgresPool) async throws -> ChildProcess {
-        let worker = try ChildProcess("context0-worker", environment: workerSettings.merging(["DATABASE_URL": database.url]) { $1 })
-        do {
-            try await eventually("worker \(worker.pid) to register and listen", timeout: .seconds(30)) {
-                try worker.requireRunning()
-                let registered = try await pool.query("SELECT count(*) AS n FROM workers WHERE pid = \(Int(worker.pid))")
-                    .first!.decode("n", as: Int.self)
-                guard registered > 0 else { return false }
-                let listeners = try await pool.query("""
-                    SELECT count(*) AS n FROM pg_stat_activity
-                    WHERE datname = current_database() AND application_name = 'context0-listener'
-                    """).first!.decode("n", as: Int.self)
-                return listeners > 0
-            }
-        } catch {
-            worker.stopNow()
-            throw error
-        }
-        return worker
+        try await ChildProcess.worker(environment: workerSettings.merging(["DATABASE_URL": database.url]) { $1 }, pool: pool)
     }
 
     // MARK: Credentials

@@ -40,22 +40,10 @@ final class UsageServer: Sendable {
         try await TestDatabase.with { database, pool in
             let base = ["LLM_BASE_URL": "", "LLM_MODEL": "", "LLM_API_KEY": "", "DATABASE_URL": database.url, "JWT_SECRET": usageTestJWTSecret]
                 .merging(environment) { $1 }
-            let port = try freePort()
-            let api = try ChildProcess("context0-api", environment: base.merging(["HOST": "127.0.0.1", "PORT": String(port), "LOG_LEVEL": "notice"]) { $1 })
+            let (api, port) = try await ChildProcess.api(environment: base)
             defer { api.stopNow() }
-            try await eventually("the API to answer on port \(port)", timeout: .seconds(30), interval: .milliseconds(50)) {
-                try api.requireRunning()
-                return await httpGet("http://127.0.0.1:\(port)/api/v1/ping")?.status == 200
-            }
             var worker: ChildProcess?
-            if withWorker {
-                let started = try ChildProcess("context0-worker", environment: workerSettings.merging(base) { $1 })
-                worker = started
-                try await eventually("worker \(started.pid) to register", timeout: .seconds(30)) {
-                    try started.requireRunning()
-                    return try await pool.query("SELECT count(*) AS n FROM workers WHERE pid = \(Int(started.pid))").first!.decode("n", as: Int.self) > 0
-                }
-            }
+            if withWorker { worker = try await ChildProcess.worker(environment: workerSettings.merging(base) { $1 }, pool: pool) }
             defer { worker?.stopNow() }
             try await body(UsageServer(database: database, pool: pool, api: api, worker: worker, port: port))
         }
