@@ -7,7 +7,7 @@ enum EmbeddingsTestServer {
     typealias Script = @Sendable (_ index: Int, _ request: LocalHTTPServer.Request) -> LocalHTTPServer.Response?
 
     static func start(_ script: @escaping Script) async throws -> LocalHTTPServer {
-        try await LocalHTTPServer.start(basePath: "/v1") { index, request in script(index, request) }
+        try await LocalHTTPServer.start(basePath: "/v1", script)
     }
 }
 

@@ -9,7 +9,7 @@ enum ChatCompletionsTestServer {
     typealias Script = @Sendable (_ index: Int, _ request: LocalHTTPServer.Request) -> Response?
 
     static func start(_ script: @escaping Script) async throws -> LocalHTTPServer {
-        try await LocalHTTPServer.start(basePath: "/v1") { index, request in script(index, request) }
+        try await LocalHTTPServer.start(basePath: "/v1", script)
     }
 
     /// A server answering every request with the next of `responses` (the last one repeats).

@@ -5,8 +5,10 @@ import NIOPosix
 
 /// A small HTTP/1.1 server on 127.0.0.1 standing in for the outside world in tests (an
 /// embeddings service, a chat-completions service, a webhook receiver): it records every
-/// request and answers with whatever its handler says. The handler may take its time (a
-/// receiver that is slow, a model held back by a test) or return nil to never answer.
+/// request and answers with whatever its handler says, or never when it says nil. A plain
+/// handler answers at once on the server's event loop (independent of how busy the test's
+/// own tasks are); a `waiting:` handler may take its time (a slow receiver, a model held back
+/// by a test).
 public final class LocalHTTPServer: Sendable {
     public struct Request: Sendable {
         public var method: String
@@ -45,7 +47,9 @@ public final class LocalHTTPServer: Sendable {
     }
 
     /// Answers the `index`th request (from 0); nil never answers.
-    public typealias Handler = @Sendable (_ index: Int, _ request: Request) async -> Response?
+    public typealias Handler = @Sendable (_ index: Int, _ request: Request) -> Response?
+    /// The same, for answers that wait for something first.
+    public typealias WaitingHandler = @Sendable (_ index: Int, _ request: Request) async -> Response?
 
     public let port: Int
     /// Prefixed to the server's address in `baseURL` (e.g. `/v1` for OpenAI-style services).
@@ -64,13 +68,21 @@ public final class LocalHTTPServer: Sendable {
     }
 
     public static func start(basePath: String = "", _ handler: @escaping Handler) async throws -> LocalHTTPServer {
+        try await start(basePath: basePath, responder: .immediate(handler))
+    }
+
+    public static func start(basePath: String = "", waiting handler: @escaping WaitingHandler) async throws -> LocalHTTPServer {
+        try await start(basePath: basePath, responder: .eventual(handler))
+    }
+
+    private static func start(basePath: String, responder: Responder) async throws -> LocalHTTPServer {
         let log = RequestLog()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(log: log, handler: handler))
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(log: log, responder: responder))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
@@ -81,6 +93,11 @@ public final class LocalHTTPServer: Sendable {
     public func stop() async {
         try? await channel.close()
     }
+}
+
+private enum Responder: Sendable {
+    case immediate(LocalHTTPServer.Handler)
+    case eventual(LocalHTTPServer.WaitingHandler)
 }
 
 private final class RequestLog: @unchecked Sendable {
@@ -103,13 +120,13 @@ private final class RequestHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let log: RequestLog
-    private let handler: LocalHTTPServer.Handler
+    private let responder: Responder
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
 
-    init(log: RequestLog, handler: @escaping LocalHTTPServer.Handler) {
+    init(log: RequestLog, responder: Responder) {
         self.log = log
-        self.handler = handler
+        self.responder = responder
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -126,10 +143,15 @@ private final class RequestHandler: ChannelInboundHandler {
                 headers: Dictionary(head.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { $1 }),
                 body: Data(body.readableBytesView), receivedAt: Date())
             let index = log.record(request)
+            guard case .eventual(let handler) = responder else {
+                if case .immediate(let handler) = responder, let response = handler(index, request) {
+                    write(response, version: head.version, context: context)
+                }
+                return
+            }
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
             let version = head.version
-            let handler = handler
             Task {
                 guard let response = await handler(index, request) else { return }
                 eventLoop.execute {

@@ -39,14 +39,14 @@ final class ScriptedLLM: Sendable {
 
     static func start() async throws -> ScriptedLLM {
         let holds = Holds()
-        let server = try await LocalHTTPServer.start(basePath: "/v1") { _, request in
+        let server = try await LocalHTTPServer.start(basePath: "/v1", waiting: { _, request in
             guard request.uri.hasSuffix("/chat/completions") else {
                 return .init(status: 404, body: Data(#"{"error":{"message":"not found"}}"#.utf8))
             }
             if request.isExtraction, let gate = holds.gate(for: request.firstUserContent) { await gate.wait() }
             let (content, usage) = answer(request)
             return .init(status: 200, body: completion(content, usage: usage))
-        }
+        })
         return ScriptedLLM(server: server, holds: holds)
     }
 

@@ -22,7 +22,7 @@ final class WebhookReceiver: Sendable {
 
     static func start() async throws -> WebhookReceiver {
         let seen = PathCounter()
-        let server = try await LocalHTTPServer.start { _, request in
+        let server = try await LocalHTTPServer.start(waiting: { _, request in
             let path = request.uri
             if path.hasPrefix("/redirect/") { return .init(status: 307, headers: ["Location": "/" + path.dropFirst("/redirect/".count)]) }
             if path.hasPrefix("/fail") { return .init(status: 500) }
@@ -35,7 +35,7 @@ final class WebhookReceiver: Sendable {
                 return .init(status: seen.next(path) <= failures ? 503 : 204)
             }
             return .init(status: 204)
-        }
+        })
         return WebhookReceiver(server: server)
     }
 
