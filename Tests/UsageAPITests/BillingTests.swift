@@ -139,10 +139,17 @@ import Testing
             try await server.pool.query(#"UPDATE plans SET quotas = quotas || '{"searches": 3}' WHERE name = 'free'"#)
             let user = UsageServer.newUser("quota")
             let token = server.token(user)
+            // Subscribed, so the crossing is recorded as an event (its delivery is not the point).
+            _ = try await server.createWebhook(token, url: "https://hooks.example.com/quota", events: ["usage.limit_reached"])
             for _ in 0..<3 { _ = try server.data(try await server.post("/memories/search", token: token, ["query": "tea"])) }
             try await eventually("the quota to be marked used up", timeout: .seconds(30)) {
                 try await server.pool.query("SELECT quota_exceeded FROM users WHERE id = \(user)").first!.decode("quota_exceeded", as: [String].self) == ["searches"]
             }
+            let notices = try await server.pool.query("""
+                SELECT data->>'quota' AS quota, data->>'plan' AS plan FROM webhook_events WHERE user_id = \(user) AND type = 'usage.limit_reached'
+                """).rows
+            #expect(notices.count == 1)
+            #expect(try notices.first?.decode("quota", as: String.self) == "searches" && notices.first?.decode("plan", as: String.self) == "free")
             let refused = try await server.post("/memories/search", token: token, ["query": "tea"])
             server.expectError(refused, 429, code: "QUOTA_EXCEEDED")
             #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 > 0)
@@ -159,6 +166,26 @@ import Testing
                 try await server.pool.query("SELECT quota_exceeded FROM users WHERE id = \(user)").first!.decode("quota_exceeded", as: [String].self) == []
             }
             _ = try server.data(try await server.post("/memories/search", token: token, ["query": "tea"]))
+        }
+    }
+}
+
+/// `METERING=off`: no limits, no counting, no limit headers; users are still created and a
+/// disabled one is still refused.
+@Suite(.timeLimit(.minutes(5))) struct MeteringOffTests {
+    @Test func withoutMeteringNothingIsCountedOrLimited() async throws {
+        try await UsageServer.run(["METERING": "off", "RATE_LIMITS": "standard=2"], worker: false) { server in
+            let user = UsageServer.newUser("unmetered")
+            let token = server.token(user)
+            for _ in 0..<4 {
+                let answer = try await server.get("/billing/limits", token: token)
+                #expect(answer.status == 200, "\(answer)")
+                #expect(answer.headers["x-ratelimit-limit"] == nil)
+            }
+            let counted: Int = try await server.pool.query("SELECT count(*)::bigint AS n FROM usage_hourly WHERE user_id = \(user)").first!.decode("n")
+            #expect(counted == 0)
+            try await server.pool.query("UPDATE users SET disabled_at = now() WHERE id = \(user)")
+            server.expectError(try await server.get("/billing/limits", token: token), 403, code: "USER_DISABLED")
         }
     }
 }
