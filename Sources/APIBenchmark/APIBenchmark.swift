@@ -60,27 +60,11 @@ struct APIBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let secret = jwtSecret ?? environment["JWT_SECRET"], !secret.isEmpty else {
-            throw ValidationError("set JWT_SECRET (or --jwt-secret): the API must verify the tokens this benchmark mints")
+        let secret = try BenchmarkSetup.jwtSecret(jwtSecret)
+        let processes = try ServerProcesses(binDirectory: BenchmarkSetup.binDirectory(binDirectory), logDirectory: URL(fileURLWithPath: logDirectory))
+        try await BenchmarkSetup.withDatabase(serverURL: databaseURL, name: database, keep: keepDatabase, stop: { processes.stopAll(grace: $0) }) { benchDatabase in
+            try await prepare(database: benchDatabase, processes: processes, secret: secret, environment: environment)
         }
-        let bin = binDirectory.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        log("INFO machine cores=\(ProcessInfo.processInfo.activeProcessorCount) loadavg=\(loadAverage())")
-
-        let benchDatabase = try BenchmarkDatabase(serverURL: databaseURL, name: database)
-        let processes = try ServerProcesses(binDirectory: bin, logDirectory: URL(fileURLWithPath: logDirectory))
-        let keep = keepDatabase
-        let cleanup = SignalCleanup {
-            processes.stopAll(grace: .seconds(5))
-            if !keep { try? benchDatabase.drop() }
-        }
-        defer {
-            cleanup.cancel()
-            processes.stopAll()
-            if !keep { try? benchDatabase.drop() }
-        }
-        try await prepare(database: benchDatabase, processes: processes, secret: secret, environment: environment)
-        if keep { log("INFO kept database \(benchDatabase.name): \(benchDatabase.url)") }
     }
 
     private func prepare(database: BenchmarkDatabase, processes: ServerProcesses, secret: String, environment: [String: String]) async throws {
@@ -92,7 +76,7 @@ struct APIBenchmark: AsyncParsableCommand {
         // 1. Embed the sentence pool for real; embed some chunks for real to measure the rate.
         var clock = ContinuousClock.now
         let sentenceVectors = try await embedder.embed(corpus.sentences.map(\.text))
-        log(String(format: "PHASE embed-sentences sentences=%d seconds=%.1f", corpus.sentences.count, (ContinuousClock.now - clock).seconds))
+        benchmarkLog(String(format: "PHASE embed-sentences sentences=%d seconds=%.1f", corpus.sentences.count, (ContinuousClock.now - clock).seconds))
         let searchChunkList = BulkLoader.chunks(count: searchChunks, chunksPerDocument: chunksPerDocument, corpus: corpus, seed: 1)
         let otherChunkList = BulkLoader.chunks(count: otherChunks, chunksPerDocument: chunksPerDocument, corpus: corpus, seed: 2)
         clock = ContinuousClock.now
@@ -101,7 +85,7 @@ struct APIBenchmark: AsyncParsableCommand {
         let realSeconds = (ContinuousClock.now - clock).seconds
         if realCount > 0 {
             let rate = Double(realCount) / realSeconds
-            log(String(format: "INFO embed-chunks chunks=%d seconds=%.1f chunks_per_s=%.1f (all %d chunks would take %.1f min)",
+            benchmarkLog(String(format: "INFO embed-chunks chunks=%d seconds=%.1f chunks_per_s=%.1f (all %d chunks would take %.1f min)",
                        realCount, realSeconds, rate, searchChunks + otherChunks, Double(searchChunks + otherChunks) / rate / 60))
         }
 
@@ -114,17 +98,17 @@ struct APIBenchmark: AsyncParsableCommand {
             ordinal < realVectors.count ? realVectors[ordinal] : loader.mixedVector(searchChunkList[ordinal])
         }
         try loader.load(otherChunkList, tenant: Self.otherUser, source: "bench-corpus") { loader.mixedVector(otherChunkList[$0]) }
-        log(String(format: "PHASE load chunks=%d seconds=%.1f", searchChunks + otherChunks, (ContinuousClock.now - clock).seconds))
+        benchmarkLog(String(format: "PHASE load chunks=%d seconds=%.1f", searchChunks + otherChunks, (ContinuousClock.now - clock).seconds))
         try connection.query("SET maintenance_work_mem = '1GB'")
         for index in indexes {
             clock = ContinuousClock.now
             try connection.query(PostgresQuery(unsafeSQL: index.definition))
-            log(String(format: "PHASE create-index %@ seconds=%.1f", index.name, (ContinuousClock.now - clock).seconds))
+            benchmarkLog(String(format: "PHASE create-index %@ seconds=%.1f", index.name, (ContinuousClock.now - clock).seconds))
         }
         clock = ContinuousClock.now
         try connection.query("VACUUM (ANALYZE) context_documents")
         try connection.query("VACUUM (ANALYZE) context_nodes")
-        log(String(format: "PHASE vacuum-analyze seconds=%.1f", (ContinuousClock.now - clock).seconds))
+        benchmarkLog(String(format: "PHASE vacuum-analyze seconds=%.1f", (ContinuousClock.now - clock).seconds))
 
         // 3. The API and the workers.
         let port = try freePort()
@@ -155,11 +139,8 @@ struct APIBenchmark: AsyncParsableCommand {
             try processes.requireRunning()
             return await api.get("/api/v1/ping") == 200
         }
-        try await waitUntil("\(workers) workers registered", timeout: .seconds(120)) {
-            try processes.requireRunning()
-            return try count("SELECT count(*) FROM workers", connection) >= workers
-        }
-        log("INFO api=http://127.0.0.1:\(port) workers=\(workers) logs=\(logDirectory)")
+        try await processes.waitForWorkers(workers, on: connection)
+        benchmarkLog("INFO api=http://127.0.0.1:\(port) workers=\(workers) logs=\(logDirectory)")
 
         let tokens = JSONWebToken(secret: secret)
         func token(_ user: String) throws -> String {
@@ -201,7 +182,7 @@ struct APIBenchmark: AsyncParsableCommand {
         }
         try logFullTextMatches(queryTexts, connection: connection)
 
-        log("INFO phase=search loadavg=\(loadAverage())")
+        benchmarkLog("INFO phase=search loadavg=\(loadAverage())")
         // A user's first request goes alone: concurrent first requests of a new user crash
         // the API (UserStore.admit returns no row; see docs/benchmarks-api.md, findings).
         try await search(0)
@@ -221,21 +202,21 @@ struct APIBenchmark: AsyncParsableCommand {
         }
         hitCounts.withLock { $0 = [] }
         let one = try await runInterleaved(1, requests: searchRequests, rounds: 4, [search, embed, sqlOne])
-        log("INFO phase=search-concurrent loadavg=\(loadAverage())")
+        benchmarkLog("INFO phase=search-concurrent loadavg=\(loadAverage())")
         let many = try await runInterleaved(clients, requests: concurrentSearchRequests, rounds: 4, [search, embed, sqlPooled])
         await pool.close()
         let (searchOne, embedOne, sqlOne1) = (one[0], one[1], one[2])
         let (searchMany, embedMany, sqlMany) = (many[0], many[1], many[2])
-        log(String(format: "PHASE search clients=1 requests=%d seconds=%.1f p50_ms=%.2f p99_ms=%.2f", searchOne.latencies.count, searchOne.seconds, searchOne.p50, searchOne.p99))
-        log(String(format: "PHASE search clients=%d requests=%d seconds=%.1f p50_ms=%.2f p99_ms=%.2f", clients, searchMany.latencies.count, searchMany.seconds, searchMany.p50, searchMany.p99))
+        benchmarkLog(String(format: "PHASE search clients=1 requests=%d seconds=%.1f p50_ms=%.2f p99_ms=%.2f", searchOne.latencies.count, searchOne.seconds, searchOne.p50, searchOne.p99))
+        benchmarkLog(String(format: "PHASE search clients=%d requests=%d seconds=%.1f p50_ms=%.2f p99_ms=%.2f", clients, searchMany.latencies.count, searchMany.seconds, searchMany.p50, searchMany.p99))
         let hits = hitCounts.withLock { $0 }
-        log(String(format: "INFO search results per query: mean=%.1f empty=%d of %d", Double(hits.reduce(0, +)) / Double(max(hits.count, 1)),
+        benchmarkLog(String(format: "INFO search results per query: mean=%.1f empty=%d of %d", Double(hits.reduce(0, +)) / Double(max(hits.count, 1)),
                    hits.filter { $0 == 0 }.count, hits.count))
         // By kind of query (see Corpus.queries): every 4th is generic.
         for (name, end, sql) in [("1", searchOne, sqlOne1), ("\(clients)", searchMany, sqlMany)] {
             let generic = { (sample: Sample) in Sample(latencies: sample.latencies.enumerated().filter { ($0.offset % queryTexts.count) % 4 == 3 }.map(\.element), seconds: 1) }
             let specific = { (sample: Sample) in Sample(latencies: sample.latencies.enumerated().filter { ($0.offset % queryTexts.count) % 4 != 3 }.map(\.element), seconds: 1) }
-            log(String(format: "INFO clients=%@ specific queries: search p50=%.2f p99=%.2f sql p50=%.2f p99=%.2f; generic queries: search p50=%.2f p99=%.2f sql p50=%.2f p99=%.2f",
+            benchmarkLog(String(format: "INFO clients=%@ specific queries: search p50=%.2f p99=%.2f sql p50=%.2f p99=%.2f; generic queries: search p50=%.2f p99=%.2f sql p50=%.2f p99=%.2f",
                        name, specific(end).p50, specific(end).p99, specific(sql).p50, specific(sql).p99,
                        generic(end).p50, generic(end).p99, generic(sql).p50, generic(sql).p99))
         }
@@ -251,24 +232,24 @@ struct APIBenchmark: AsyncParsableCommand {
             let answer = try await api.post("/api/v1/context/add", token: addToken, body: addBodies[index])
             guard answer.status == 201 else { throw BenchmarkFailure("add answered \(answer.status): \(String(decoding: answer.body, as: UTF8.self).prefix(300))") }
         }
-        log("INFO phase=add loadavg=\(loadAverage())")
+        benchmarkLog("INFO phase=add loadavg=\(loadAverage())")
         try await add(0) // alone first, as for search
         _ = try await runClients(clients, operations: 1..<clients, add) // warm-up (their own source)
         let addStart = ContinuousClock.now
         let addMany = try await timed("add clients=\(clients)") { try await runClients(clients, requests: addRequests) { try await add($0 + clients) } }
-        try await waitUntil("the added documents are indexed", poll: .milliseconds(200)) {
+        try await waitUntil("the added documents are indexed", timeout: .seconds(phaseTimeout), every: .milliseconds(200)) {
             try processes.requireRunning()
             return try count("SELECT count(*) FROM context_documents WHERE user_id = '\(Self.addUser)' AND state NOT IN ('indexed', 'failed')", connection) == 0
         }
         let drainSeconds = (ContinuousClock.now - addStart).seconds
         let addedChunks = try count("SELECT count(*) FROM context_nodes WHERE user_id = '\(Self.addUser)'", connection)
         let failed = try count("SELECT count(*) FROM context_documents WHERE user_id = '\(Self.addUser)' AND state = 'failed'", connection)
-        log(String(format: "INFO ingest documents=%d chunks=%d failed=%d seconds_from_first_add_to_all_indexed=%.1f chunks_per_s=%.1f",
+        benchmarkLog(String(format: "INFO ingest documents=%d chunks=%d failed=%d seconds_from_first_add_to_all_indexed=%.1f chunks_per_s=%.1f",
                    addRequests + clients, addedChunks, failed, drainSeconds, Double(addedChunks) / drainSeconds))
 
         // 6. Add to searchable, at idle.
         try await Task.sleep(for: .seconds(2))
-        log("INFO phase=indexed loadavg=\(loadAverage())")
+        benchmarkLog("INFO phase=indexed loadavg=\(loadAverage())")
         let indexedToken = try token(Self.indexedUser)
         var indexedLatencies = [Double]()
         var polls = 0
@@ -298,7 +279,7 @@ struct APIBenchmark: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(500))
         }
         let indexed = Sample(latencies: indexedLatencies, seconds: 0)
-        log("INFO indexed polls=\(polls) (every \(pollMilliseconds) ms)")
+        benchmarkLog("INFO indexed polls=\(polls) (every \(pollMilliseconds) ms)")
 
         // Results.
         func result(_ op: String, _ clients: Int, _ sample: Sample, rps: Bool = true) {
@@ -311,7 +292,7 @@ struct APIBenchmark: AsyncParsableCommand {
             let paired = Sample(latencies: zip(embed.latencies, sql.latencies).map { $0 + $1 }, seconds: 1)
             print(String(format: "RESULT bench=api op=search-parts clients=%d embed_p50_ms=%.2f embed_p99_ms=%.2f sql_p50_ms=%.2f sql_p99_ms=%.2f parts_p50_ms=%.2f parts_p99_ms=%.2f",
                          clients, embed.p50, embed.p99, sql.p50, sql.p99, paired.p50, paired.p99))
-            log(String(format: "INFO clients=%d embed_p50 + sql_p50 = %.2f ms", clients, embed.p50 + sql.p50))
+            benchmarkLog(String(format: "INFO clients=%d embed_p50 + sql_p50 = %.2f ms", clients, embed.p50 + sql.p50))
         }
         result("ping", 1, ping)
         result("auth-floor", 1, authFloor)
@@ -340,7 +321,7 @@ struct APIBenchmark: AsyncParsableCommand {
 
     private func timed(_ what: String, _ body: () async throws -> Sample) async throws -> Sample {
         let sample = try await body()
-        log(String(format: "PHASE %@ requests=%d seconds=%.1f p50_ms=%.2f p99_ms=%.2f", what, sample.latencies.count, sample.seconds, sample.p50, sample.p99))
+        benchmarkLog(String(format: "PHASE %@ requests=%d seconds=%.1f p50_ms=%.2f p99_ms=%.2f", what, sample.latencies.count, sample.seconds, sample.p50, sample.p99))
         return sample
     }
 
@@ -354,25 +335,12 @@ struct APIBenchmark: AsyncParsableCommand {
                 """).first!.decode(at: 0, as: Int.self)
         }.sorted()
         let generic = queries.indices.filter { $0 % 4 == 3 }.count
-        log("INFO full-text matches per query (\(queries.count) queries, \(generic) generic): min=\(counts.first ?? 0) median=\(counts[counts.count / 2]) "
+        benchmarkLog("INFO full-text matches per query (\(queries.count) queries, \(generic) generic): min=\(counts.first ?? 0) median=\(counts[counts.count / 2]) "
             + "p75=\(counts[counts.count * 3 / 4]) max=\(counts.last ?? 0) zero=\(counts.filter { $0 == 0 }.count)")
     }
 
     private func count(_ sql: String, _ connection: PostgresConnection) throws -> Int {
         try connection.query(PostgresQuery(unsafeSQL: sql)).first!.decode(at: 0)
-    }
-
-    private func waitUntil(_ what: String, poll: Duration = .milliseconds(100), timeout: Duration? = nil,
-                           _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + (timeout ?? .seconds(phaseTimeout))
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw ValidationError("timed out waiting until \(what)") }
-            try await Task.sleep(for: poll)
-        }
-    }
-
-    private func log(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
 

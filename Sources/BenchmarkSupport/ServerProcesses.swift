@@ -104,3 +104,14 @@ public func freePort() throws -> Int {
 public func loadAverage() -> String {
     (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
 }
+
+extension ServerProcesses {
+    /// Waits until `count` workers have registered in the database (failing at once if a
+    /// process this run started has died).
+    public func waitForWorkers(_ count: Int, on connection: PostgresConnection) async throws {
+        try await waitUntil("\(count) workers registered", timeout: .seconds(120)) {
+            try requireRunning()
+            return try connection.query("SELECT count(*)::bigint FROM workers").first!.decode(at: 0, as: Int.self) >= count
+        }
+    }
+}

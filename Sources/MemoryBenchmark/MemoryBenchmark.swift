@@ -46,52 +46,34 @@ struct MemoryBenchmark: AsyncParsableCommand {
     func run() async throws {
         let started = ContinuousClock.now
         let environment = ProcessInfo.processInfo.environment
-        guard let secret = jwtSecret ?? environment["JWT_SECRET"], !secret.isEmpty else {
-            throw ValidationError("set JWT_SECRET (or --jwt-secret): the API must verify the tokens this benchmark mints")
-        }
-        let bin = binDirectory.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        log("INFO machine cores=\(ProcessInfo.processInfo.activeProcessorCount) loadavg=\(loadAverage())")
+        let secret = try BenchmarkSetup.jwtSecret(jwtSecret)
+        let processes = try ServerProcesses(binDirectory: BenchmarkSetup.binDirectory(binDirectory), logDirectory: URL(fileURLWithPath: logDirectory))
+        try await BenchmarkSetup.withDatabase(serverURL: databaseURL, name: database, keep: keepDatabase, stop: { processes.stopAll(grace: $0) }) { benchDatabase in
+            let connection = try PostgresConnection(url: benchDatabase.url, applicationName: "context0-bench-memories")
+            try load(connection)
 
-        let benchDatabase = try BenchmarkDatabase(serverURL: databaseURL, name: database)
-        let processes = try ServerProcesses(binDirectory: bin, logDirectory: URL(fileURLWithPath: logDirectory))
-        let keep = keepDatabase
-        let cleanup = SignalCleanup {
-            processes.stopAll(grace: .seconds(5))
-            if !keep { try? benchDatabase.drop() }
+            let port = try freePort()
+            let serverEnvironment = [
+                "DATABASE_URL": benchDatabase.url, "HOST": "127.0.0.1", "PORT": String(port), "JWT_SECRET": secret,
+                "LOG_LEVEL": environment["BENCH_LOG_LEVEL"] ?? "warning",
+                "RATE_LIMITS": environment["BENCH_RATE_LIMITS"] ?? "standard=100000000,search=100000000,batch=100000000,ai=100000000",
+                "WORKER_QUEUES": workerQueues,
+            ]
+            try processes.start("context0-api", name: "api", environment: serverEnvironment)
+            for index in 0..<workers {
+                try processes.start("context0-worker", name: "worker-\(index + 1)", environment: serverEnvironment)
+            }
+            let api = APIClient(baseURL: "http://127.0.0.1:\(port)")
+            try await waitUntil("the API answers /api/v1/ping", timeout: .seconds(120)) {
+                try processes.requireRunning()
+                return await api.get("/api/v1/ping") == 200
+            }
+            try await processes.waitForWorkers(workers, on: connection)
+            benchmarkLog("INFO api=http://127.0.0.1:\(port) workers=\(workers) queues=\(workerQueues) logs=\(logDirectory)")
+            let token = try JSONWebToken(secret: secret).sign(.init(sub: Self.user, exp: Date().timeIntervalSince1970 + 6 * 3600))
+            try await measure(api: api, token: token, connection: connection, processes: processes)
+            benchmarkLog(String(format: "INFO done seconds=%.0f", (ContinuousClock.now - started).seconds))
         }
-        defer {
-            cleanup.cancel()
-            processes.stopAll()
-            if !keep { try? benchDatabase.drop() }
-        }
-        let connection = try PostgresConnection(url: benchDatabase.url, applicationName: "context0-bench-memories")
-        try load(connection)
-
-        let port = try freePort()
-        let serverEnvironment = [
-            "DATABASE_URL": benchDatabase.url, "HOST": "127.0.0.1", "PORT": String(port), "JWT_SECRET": secret,
-            "LOG_LEVEL": environment["BENCH_LOG_LEVEL"] ?? "warning",
-            "RATE_LIMITS": environment["BENCH_RATE_LIMITS"] ?? "standard=100000000,search=100000000,batch=100000000,ai=100000000",
-            "WORKER_QUEUES": workerQueues,
-        ]
-        try processes.start("context0-api", name: "api", environment: serverEnvironment)
-        for index in 0..<workers {
-            try processes.start("context0-worker", name: "worker-\(index + 1)", environment: serverEnvironment)
-        }
-        let api = APIClient(baseURL: "http://127.0.0.1:\(port)")
-        try await waitUntil("the API answers /api/v1/ping", timeout: .seconds(120)) {
-            try processes.requireRunning()
-            return await api.get("/api/v1/ping") == 200
-        }
-        try await waitUntil("\(workers) workers registered", timeout: .seconds(120)) {
-            try processes.requireRunning()
-            return try count("SELECT count(*) FROM workers", connection) >= workers
-        }
-        log("INFO api=http://127.0.0.1:\(port) workers=\(workers) queues=\(workerQueues) logs=\(logDirectory)")
-        let token = try JSONWebToken(secret: secret).sign(.init(sub: Self.user, exp: Date().timeIntervalSince1970 + 6 * 3600))
-        try await measure(api: api, token: token, connection: connection, processes: processes)
-        log(String(format: "INFO done seconds=%.0f", (ContinuousClock.now - started).seconds))
     }
 
     // MARK: - Load
@@ -130,16 +112,16 @@ struct MemoryBenchmark: AsyncParsableCommand {
                 ) v
                 """)
         }
-        log(String(format: "PHASE load memories=%d seconds=%.1f", memories, (ContinuousClock.now - clock).seconds))
+        benchmarkLog(String(format: "PHASE load memories=%d seconds=%.1f", memories, (ContinuousClock.now - clock).seconds))
         try connection.query("SET maintenance_work_mem = '1GB'")
         for index in indexes {
             clock = ContinuousClock.now
             try connection.query(PostgresQuery(unsafeSQL: index.definition))
-            log(String(format: "PHASE create-index %@ seconds=%.1f", index.name, (ContinuousClock.now - clock).seconds))
+            benchmarkLog(String(format: "PHASE create-index %@ seconds=%.1f", index.name, (ContinuousClock.now - clock).seconds))
         }
         clock = ContinuousClock.now
         try connection.query("VACUUM (ANALYZE) memories")
-        log(String(format: "PHASE vacuum-analyze seconds=%.1f", (ContinuousClock.now - clock).seconds))
+        benchmarkLog(String(format: "PHASE vacuum-analyze seconds=%.1f", (ContinuousClock.now - clock).seconds))
     }
 
     // MARK: - Measure
@@ -159,7 +141,7 @@ struct MemoryBenchmark: AsyncParsableCommand {
             guard answer.status == 201 else { throw BenchmarkFailure("create answered \(answer.status): \(answer.text)") }
         }
         for (offset, level) in [1, clients].enumerated() {
-            log("INFO phase=create clients=\(level) loadavg=\(loadAverage())")
+            benchmarkLog("INFO phase=create clients=\(level) loadavg=\(loadAverage())")
             let base = offset * createRequests
             let sample = try await runClients(level, requests: createRequests) { try await create(base + $0) }
             result("create", level, sample)
@@ -171,7 +153,7 @@ struct MemoryBenchmark: AsyncParsableCommand {
             try processes.requireRunning()
             return try count("SELECT count(*) FROM memories WHERE enrichment = 'pending'", connection) == 0
         }
-        log(String(format: "PHASE enrichment-backlog memories=%d seconds=%.1f (after the last create)",
+        benchmarkLog(String(format: "PHASE enrichment-backlog memories=%d seconds=%.1f (after the last create)",
                    2 * createRequests, (ContinuousClock.now - clock).seconds))
 
         // 2. Search: distinct queries over the vocabulary, default limit 10 and threshold 0.3.
@@ -186,12 +168,12 @@ struct MemoryBenchmark: AsyncParsableCommand {
         _ = try await runClients(4, requests: 50, search) // warm-up
         hits.withLock { $0 = [] }
         for level in [1, clients] {
-            log("INFO phase=search clients=\(level) loadavg=\(loadAverage())")
+            benchmarkLog("INFO phase=search clients=\(level) loadavg=\(loadAverage())")
             let sample = try await runClients(level, requests: searchRequests, search)
             result("search", level, sample)
         }
         let counts = hits.withLock { $0 }
-        log(String(format: "INFO search results per query: mean=%.1f zero=%d of %d", Double(counts.reduce(0, +)) / Double(max(counts.count, 1)),
+        benchmarkLog(String(format: "INFO search results per query: mean=%.1f zero=%d of %d", Double(counts.reduce(0, +)) / Double(max(counts.count, 1)),
                    counts.filter { $0 == 0 }.count, counts.count))
 
         // 3. Chat → searchable, one message at a time.
@@ -218,7 +200,7 @@ struct MemoryBenchmark: AsyncParsableCommand {
             delays.append((ContinuousClock.now - begin).milliseconds)
         }
         let chat = Sample(latencies: delays, seconds: (ContinuousClock.now - clock).seconds)
-        log(String(format: "INFO chat send (POST …/messages alone) p50_ms=%.1f", Sample(latencies: sends, seconds: 1).p50))
+        benchmarkLog(String(format: "INFO chat send (POST …/messages alone) p50_ms=%.1f", Sample(latencies: sends, seconds: 1).p50))
         result("chat-to-searchable", 1, chat)
     }
 

@@ -6,10 +6,6 @@ import FoundationNetworking
 
 // What only `context0-bench-memories` needs; the rest is in BenchmarkSupport.
 
-func log(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}
-
 /// The API over URLSession (FoundationNetworking: libcurl, keep-alive connections).
 final class APIClient: @unchecked Sendable {
     let session: URLSession
@@ -47,13 +43,4 @@ final class APIClient: @unchecked Sendable {
         guard let (_, response) = try? await session.data(for: request) else { return nil }
         return (response as? HTTPURLResponse)?.statusCode
     }
-}
-
-func waitUntil(_ what: String, timeout: Duration, every: Duration = .milliseconds(200), _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: every)
-    }
-    throw BenchmarkFailure("timed out waiting for \(what)")
 }

@@ -62,83 +62,70 @@ struct UsageBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let secret = jwtSecret ?? environment["JWT_SECRET"], !secret.isEmpty else {
-            throw ValidationError("set JWT_SECRET (or --jwt-secret): the API must verify the tokens this benchmark mints")
-        }
+        let secret = try BenchmarkSetup.jwtSecret(jwtSecret)
         let offParts = meteringOff.split(separator: "=", maxSplits: 1).map(String.init)
         guard offParts.count == 2 else { throw ValidationError("--metering-off must be NAME=value") }
-        let bin = binDirectory.map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        log("INFO machine cores=\(ProcessInfo.processInfo.activeProcessorCount) loadavg=\(loadAverage())")
-
-        let benchDatabase = try BenchmarkDatabase(serverURL: databaseURL, name: database)
+        let bin = BenchmarkSetup.binDirectory(binDirectory)
         let logs = URL(fileURLWithPath: logDirectory)
         let apis = try ServerProcesses(binDirectory: bin, logDirectory: logs)
         let workers = WorkerSlot()
-        let keep = keepDatabase
-        let cleanup = SignalCleanup {
-            workers.current.withLock { $0 }?.stopAll(grace: .seconds(5))
-            apis.stopAll(grace: .seconds(5))
-            if !keep { try? benchDatabase.drop() }
+        let stop: @Sendable (Duration) -> Void = { grace in
+            workers.current.withLock { $0 }?.stopAll(grace: grace)
+            apis.stopAll(grace: grace)
         }
-        defer {
-            cleanup.cancel()
-            workers.current.withLock { $0 }?.stopAll()
-            apis.stopAll()
-            if !keep { try? benchDatabase.drop() }
-        }
+        try await BenchmarkSetup.withDatabase(serverURL: databaseURL, name: database, keep: keepDatabase, stop: stop) { benchDatabase in
 
-        let receiver = try await WebhookReceiver.start()
-        if asyncCommit {
-            // Every session on the database (both APIs, the workers) commits without waiting
-            // for the WAL flush. (PGOPTIONS would not do: the Postgres module sets `options`.)
-            try PostgresConnection(url: benchDatabase.serverURL).query(PostgresQuery(unsafeSQL:
-                "ALTER DATABASE \(PostgresConnection.quoteIdentifier(benchDatabase.name)) SET synchronous_commit = off"))
-            log("INFO synchronous_commit = off for every session on \(benchDatabase.name)")
-        }
-        let onPort = try freePort()
-        var offPort = try freePort()
-        while offPort == onPort { offPort = try freePort() }
-        let common = [
-            "DATABASE_URL": benchDatabase.url, "HOST": "127.0.0.1", "JWT_SECRET": secret,
-            "LOG_LEVEL": environment["BENCH_LOG_LEVEL"] ?? "warning",
-            // Limits no run reaches: every request is admitted (and, when on, counted).
-            "RATE_LIMITS": environment["BENCH_RATE_LIMITS"] ?? "standard=1000000000,search=1000000000,batch=1000000000,ai=1000000000",
-            "WEBHOOK_ALLOW_PRIVATE": "1",
-        ]
-        try apis.start("context0-api", name: "api-metering-on", environment: common.merging(["PORT": String(onPort)]) { $1 })
-        try apis.start("context0-api", name: "api-metering-off",
-                       environment: common.merging(["PORT": String(offPort), offParts[0]: offParts[1]]) { $1 })
-        let http = HTTP()
-        do {
-            let on = "http://127.0.0.1:\(onPort)", off = "http://127.0.0.1:\(offPort)"
-            for base in [on, off] {
-                try await waitUntil("\(base) answers /api/v1/ping", timeout: .seconds(120)) {
-                    try apis.requireRunning()
-                    return (try? await http.send(.GET, base + "/api/v1/ping", token: nil).status) == 200
+            let receiver = try await WebhookReceiver.start()
+            if asyncCommit {
+                // Every session on the database (both APIs, the workers) commits without waiting
+                // for the WAL flush. (PGOPTIONS would not do: the Postgres module sets `options`.)
+                try PostgresConnection(url: benchDatabase.serverURL).query(PostgresQuery(unsafeSQL:
+                    "ALTER DATABASE \(PostgresConnection.quoteIdentifier(benchDatabase.name)) SET synchronous_commit = off"))
+                benchmarkLog("INFO synchronous_commit = off for every session on \(benchDatabase.name)")
+            }
+            let onPort = try freePort()
+            var offPort = try freePort()
+            while offPort == onPort { offPort = try freePort() }
+            let common = [
+                "DATABASE_URL": benchDatabase.url, "HOST": "127.0.0.1", "JWT_SECRET": secret,
+                "LOG_LEVEL": environment["BENCH_LOG_LEVEL"] ?? "warning",
+                // Limits no run reaches: every request is admitted (and, when on, counted).
+                "RATE_LIMITS": environment["BENCH_RATE_LIMITS"] ?? "standard=1000000000,search=1000000000,batch=1000000000,ai=1000000000",
+                "WEBHOOK_ALLOW_PRIVATE": "1",
+            ]
+            try apis.start("context0-api", name: "api-metering-on", environment: common.merging(["PORT": String(onPort)]) { $1 })
+            try apis.start("context0-api", name: "api-metering-off",
+                           environment: common.merging(["PORT": String(offPort), offParts[0]: offParts[1]]) { $1 })
+            let http = HTTP()
+            do {
+                let on = "http://127.0.0.1:\(onPort)", off = "http://127.0.0.1:\(offPort)"
+                for base in [on, off] {
+                    try await waitUntil("\(base) answers /api/v1/ping", timeout: .seconds(120)) {
+                        try apis.requireRunning()
+                        return (try? await http.send(.GET, base + "/api/v1/ping", token: nil).status) == 200
+                    }
                 }
+                benchmarkLog("INFO api metering=on \(on), metering=off \(off) (\(meteringOff)); logs \(logDirectory)")
+                let tokens = JSONWebToken(secret: secret)
+                let token = { (user: String) throws -> String in
+                    try tokens.sign(.init(sub: user, exp: Date().timeIntervalSince1970 + 6 * 3600))
+                }
+                let connection = try PostgresConnection(url: benchDatabase.url, applicationName: "context0-bench-usage")
+                if !skipMetering {
+                    try await measureMetering(http: http, on: on, off: off, token: token, connection: connection, apis: apis)
+                }
+                if !skipWebhooks {
+                    try await measureWebhooks(http: http, api: on, token: token, receiver: receiver, connection: connection,
+                                              database: benchDatabase, bin: bin, logs: logs, workers: workers, apis: apis)
+                }
+            } catch {
+                await http.shutdown()
+                await receiver.stop()
+                throw error
             }
-            log("INFO api metering=on \(on), metering=off \(off) (\(meteringOff)); logs \(logDirectory)")
-            let tokens = JSONWebToken(secret: secret)
-            let token = { (user: String) throws -> String in
-                try tokens.sign(.init(sub: user, exp: Date().timeIntervalSince1970 + 6 * 3600))
-            }
-            let connection = try PostgresConnection(url: benchDatabase.url, applicationName: "context0-bench-usage")
-            if !skipMetering {
-                try await measureMetering(http: http, on: on, off: off, token: token, connection: connection, apis: apis)
-            }
-            if !skipWebhooks {
-                try await measureWebhooks(http: http, api: on, token: token, receiver: receiver, connection: connection,
-                                          database: benchDatabase, bin: bin, logs: logs, workers: workers, apis: apis)
-            }
-        } catch {
             await http.shutdown()
             await receiver.stop()
-            throw error
         }
-        await http.shutdown()
-        await receiver.stop()
-        if keep { log("INFO kept database \(benchDatabase.name): \(benchDatabase.url)") }
     }
 
     // MARK: - Metering and rate limiting
@@ -183,10 +170,10 @@ struct UsageBenchmark: AsyncParsableCommand {
         sentOn += userTokens.count + 1
         let switchWorks = onHeader != nil && offHeader == nil
         if switchWorks {
-            log("INFO metering switch: honoured (X-RateLimit-Limit \(onHeader!) with metering on, absent with \(meteringOff))")
+            benchmarkLog("INFO metering switch: honoured (X-RateLimit-Limit \(onHeader!) with metering on, absent with \(meteringOff))")
         } else {
             sentOff += userTokens.count + 1
-            log("WARNING metering switch: NOT honoured: X-RateLimit-Limit is \(onHeader ?? "absent") on, \(offHeader ?? "absent") with \(meteringOff): "
+            benchmarkLog("WARNING metering switch: NOT honoured: X-RateLimit-Limit is \(onHeader ?? "absent") on, \(offHeader ?? "absent") with \(meteringOff): "
                 + "both processes meter, every ratio below compares metering with itself")
         }
 
@@ -211,7 +198,7 @@ struct UsageBenchmark: AsyncParsableCommand {
         for clientCount in [1, clients] {
             let total = clientCount == 1 ? requests : concurrentRequests
             for c in selected {
-                log("INFO case=\(c.name) clients=\(clientCount) requests=\(total)×2 loadavg=\(loadAverage())")
+                benchmarkLog("INFO case=\(c.name) clients=\(clientCount) requests=\(total)×2 loadavg=\(loadAverage())")
                 let started = ContinuousClock.now
                 let (withMetering, without) = try await interleaved(
                     clientCount, requests: total,
@@ -220,7 +207,7 @@ struct UsageBenchmark: AsyncParsableCommand {
                     sentOn += total
                     if !switchWorks { sentOff += total }
                 }
-                log(String(format: "PHASE case=%@ clients=%d seconds=%.1f", c.name, clientCount, (ContinuousClock.now - started).inSeconds))
+                benchmarkLog(String(format: "PHASE case=%@ clients=%d seconds=%.1f", c.name, clientCount, (ContinuousClock.now - started).inSeconds))
                 for (label, sample) in [("on", withMetering), ("off", without)] {
                     output(String(format: "RESULT bench=usage case=%@ clients=%d metering=%@ p50_ms=%.3f p99_ms=%.3f rps=%.1f",
                                  c.name, clientCount, label, sample.p50, sample.p99, sample.perSecond))
@@ -239,7 +226,7 @@ struct UsageBenchmark: AsyncParsableCommand {
         let measuredOn = sentOn - userTokens.count - 1
         let measuredOff = sentOff - (switchWorks ? 0 : userTokens.count + 1)
         let expected = measuredOn + measuredOff
-        log("INFO usage_hourly requests.* counted \(counted) during the measurements; sent to the metered process \(measuredOn), "
+        benchmarkLog("INFO usage_hourly requests.* counted \(counted) during the measurements; sent to the metered process \(measuredOn), "
             + "to the other \(switchWorks ? "(not metered)" : String(measuredOff)) → \(counted == expected ? "consistent" : "MISMATCH, expected \(expected)")"
             + " (warm-ups before: \(warmups) per process)")
     }
@@ -285,7 +272,7 @@ struct UsageBenchmark: AsyncParsableCommand {
             else { throw BenchmarkFailure("POST /webhooks answered \(answer.status): \(String(decoding: answer.body, as: UTF8.self).prefix(300))") }
             secrets[path] = secret
         }
-        log("INFO webhooks=\(hookUsers.count) receiver=\(receiver.baseURL)")
+        benchmarkLog("INFO webhooks=\(hookUsers.count) receiver=\(receiver.baseURL)")
 
         let counts = try workerCounts.split(separator: ",").map { text -> Int in
             guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n > 0 else { throw ValidationError("bad --worker-counts \(workerCounts)") }
@@ -309,11 +296,11 @@ struct UsageBenchmark: AsyncParsableCommand {
             // Warm-up: the workers' HTTP connections to the receiver, their pools.
             _ = try await emitAndCollect(count: 100, paced: nil, users: hookUsers, connection: connection, receiver: receiver, processes: processes)
 
-            log("INFO phase=webhooks-burst workers=\(workerCount) events=\(burstEvents) loadavg=\(loadAverage())")
+            benchmarkLog("INFO phase=webhooks-burst workers=\(workerCount) events=\(burstEvents) loadavg=\(loadAverage())")
             let burst = try await emitAndCollect(count: burstEvents, paced: nil, users: hookUsers, connection: connection, receiver: receiver, processes: processes)
             try report(burst, mode: "burst", workers: workerCount, secrets: secrets)
 
-            log("INFO phase=webhooks-paced workers=\(workerCount) events=\(pacedEvents) rate=\(pacedRate)/s loadavg=\(loadAverage())")
+            benchmarkLog("INFO phase=webhooks-paced workers=\(workerCount) events=\(pacedEvents) rate=\(pacedRate)/s loadavg=\(loadAverage())")
             let paced = try await emitAndCollect(count: pacedEvents, paced: pacedRate, users: hookUsers, connection: connection, receiver: receiver, processes: processes)
             try report(paced, mode: "paced", workers: workerCount, secrets: secrets)
 
@@ -323,7 +310,7 @@ struct UsageBenchmark: AsyncParsableCommand {
         try apis.requireRunning()
         let states = try connection.query("SELECT status, count(*)::bigint AS n FROM webhook_deliveries GROUP BY status ORDER BY status").rows
             .map { "\(try $0.decode("status", as: String.self))=\(try $0.decode("n", as: Int.self))" }
-        log("INFO webhook_deliveries by status: \(states.joined(separator: " "))")
+        benchmarkLog("INFO webhook_deliveries by status: \(states.joined(separator: " "))")
     }
 
     struct Collected {
@@ -366,11 +353,11 @@ struct UsageBenchmark: AsyncParsableCommand {
             committedAt = Date().timeIntervalSince1970
         }
         let insertSeconds = Date().timeIntervalSince1970 - started
-        try await waitUntil("\(count) deliveries received", poll: .milliseconds(20)) {
+        try await waitUntil("\(count) deliveries received", timeout: .seconds(phaseTimeout), every: .milliseconds(20)) {
             try processes.requireRunning()
             return receiver.count >= count
         }
-        try await waitUntil("every delivery recorded", poll: .milliseconds(50)) {
+        try await waitUntil("every delivery recorded", timeout: .seconds(phaseTimeout), every: .milliseconds(50)) {
             try connection.query("SELECT count(*)::bigint FROM webhook_deliveries WHERE status <> 'delivered'").first!.decode(at: 0, as: Int.self) == 0
         }
         let deliveries = receiver.drain()
@@ -400,7 +387,7 @@ struct UsageBenchmark: AsyncParsableCommand {
         let sample = Sample(latencies: latencies, seconds: max(last - first, 1e-9))
         let perSecond = Double(deliveries.count) / max(last - first, 1e-9)
         if invalid > 0 || unknown > 0 || unique.count != deliveries.count || deliveries.count != collected.events {
-            log("WARNING webhooks mode=\(mode) workers=\(workers): received \(deliveries.count) for \(collected.events) events, "
+            benchmarkLog("WARNING webhooks mode=\(mode) workers=\(workers): received \(deliveries.count) for \(collected.events) events, "
                 + "\(unique.count) distinct, \(invalid) bad signatures, \(unknown) unknown event ids")
         }
         var info = String(format: "INFO webhooks mode=%@ workers=%d received=%d distinct=%d bad_signatures=%d first_to_last_s=%.2f insert_s=%.2f",
@@ -408,7 +395,7 @@ struct UsageBenchmark: AsyncParsableCommand {
         if let committed = collected.committedAt {
             info += String(format: " commit_to_last_s=%.2f deliveries_per_s_from_commit=%.1f", last - committed, Double(deliveries.count) / (last - committed))
         }
-        log(info)
+        benchmarkLog(info)
         let line = String(format: "RESULT bench=webhooks mode=%@%@ workers=%d deliveries=%d deliveries_per_s=%.1f latency_p50_ms=%.2f latency_p99_ms=%.2f",
                           mode, collected.rate.map { " rate=\($0)" } ?? "", workers, deliveries.count, perSecond, sample.p50, sample.p99)
         output(line)
@@ -417,22 +404,9 @@ struct UsageBenchmark: AsyncParsableCommand {
 
     // MARK: - Helpers
 
-    private func waitUntil(_ what: String, poll: Duration = .milliseconds(100), timeout: Duration? = nil,
-                           _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + (timeout ?? .seconds(phaseTimeout))
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw ValidationError("timed out waiting until \(what)") }
-            try await Task.sleep(for: poll)
-        }
-    }
-
     /// A RESULT or RATIO line, on stdout at once (stdout may be a pipe).
     private func output(_ line: String) {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
-
-    private func log(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }
 
