@@ -35,3 +35,15 @@ ensure_jwt_secret() {
         (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$file")
     fi
 }
+
+# For the benchmarks of the HTTP server: set-up, the database (released on exit), and the
+# JWT secret that the API and the benchmark's tokens share, exported. Sets URL.
+prepare_benchmark() {
+    scripts/setup.sh "$@"
+    trap release_database EXIT
+    ensure_database
+    ensure_jwt_secret
+    JWT_SECRET="${JWT_SECRET:-$(<"$ROOT/.data/jwt-secret")}"
+    export JWT_SECRET
+    URL="$DATABASE_URL"
+}

@@ -17,13 +17,7 @@ cd "$ROOT"
 started_at=$SECONDS
 
 source scripts/lib.sh
-scripts/setup.sh
-trap release_database EXIT
-ensure_database
-ensure_jwt_secret
-JWT_SECRET="${JWT_SECRET:-$(<"$ROOT/.data/jwt-secret")}"
-export JWT_SECRET
-URL="$DATABASE_URL"
+prepare_benchmark
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     swift build -c release >&2
