@@ -2,17 +2,31 @@
 extension Array: PostgresEncodable where Element: PostgresEncodable {
     public static var postgresOID: UInt32 { Element.postgresArrayOID }
     public var postgresText: String {
+        guard Element.postgresArrayElementsNeedQuoting else {
+            return "{" + map(\.postgresText).joined(separator: ",") + "}"
+        }
         var text = "{"
         for (index, element) in enumerated() {
             if index > 0 { text += "," }
-            text += "\""
-            for character in element.postgresText {
-                if character == "\"" || character == "\\" { text += "\\" }
-                text.append(character)
-            }
-            text += "\""
+            text.append(PostgresArrayText.quoted(element.postgresText))
         }
         return text + "}"
+    }
+}
+
+/// Array literal pieces shared by the array encoders.
+enum PostgresArrayText {
+    /// `text` as a double-quoted array element; quotes and backslashes are escaped (both are
+    /// ASCII, so scanning scalars finds them without grapheme breaking).
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        result.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { result.unicodeScalars.append("\\") }
+            result.unicodeScalars.append(scalar)
+        }
+        result.unicodeScalars.append("\"")
+        return result
     }
 }
 
@@ -81,7 +95,7 @@ public struct PostgresNullableArray<Element: PostgresEncodable>: PostgresEncodab
     public var postgresText: String {
         "{" + values.map { value in
             guard let value else { return "NULL" }
-            return String([value].postgresText.dropFirst().dropLast())
+            return Element.postgresArrayElementsNeedQuoting ? PostgresArrayText.quoted(value.postgresText) : value.postgresText
         }.joined(separator: ",") + "}"
     }
 }

@@ -8,6 +8,7 @@ extension String: PostgresCodable {
 }
 
 extension Int: PostgresCodable {
+    public static var postgresArrayElementsNeedQuoting: Bool { false }
     public static var postgresOID: UInt32 { PostgresOID.int8 }
     public static var postgresArrayOID: UInt32 { PostgresOID.int8Array }
     public var postgresText: String { String(self) }
@@ -15,6 +16,7 @@ extension Int: PostgresCodable {
 }
 
 extension Int64: PostgresCodable {
+    public static var postgresArrayElementsNeedQuoting: Bool { false }
     public static var postgresOID: UInt32 { PostgresOID.int8 }
     public static var postgresArrayOID: UInt32 { PostgresOID.int8Array }
     public var postgresText: String { String(self) }
@@ -22,6 +24,7 @@ extension Int64: PostgresCodable {
 }
 
 extension Int32: PostgresCodable {
+    public static var postgresArrayElementsNeedQuoting: Bool { false }
     public static var postgresOID: UInt32 { PostgresOID.int4 }
     public static var postgresArrayOID: UInt32 { PostgresOID.int4Array }
     public var postgresText: String { String(self) }
@@ -29,12 +32,14 @@ extension Int32: PostgresCodable {
 }
 
 extension Int16: PostgresCodable {
+    public static var postgresArrayElementsNeedQuoting: Bool { false }
     public static var postgresOID: UInt32 { PostgresOID.int2 }
     public var postgresText: String { String(self) }
     public init?(postgresText text: String) { self.init(text) }
 }
 
 extension Bool: PostgresCodable {
+    public static var postgresArrayElementsNeedQuoting: Bool { false }
     public static var postgresOID: UInt32 { PostgresOID.bool }
     public static var postgresArrayOID: UInt32 { PostgresOID.boolArray }
     public var postgresText: String { self ? "t" : "f" }
@@ -48,6 +53,7 @@ extension Bool: PostgresCodable {
 }
 
 extension Double: PostgresCodable {
+    public static var postgresArrayElementsNeedQuoting: Bool { false }
     public static var postgresOID: UInt32 { PostgresOID.float8 }
     public static var postgresArrayOID: UInt32 { PostgresOID.float8Array }
     public var postgresText: String { "\(self)" }
@@ -55,12 +61,14 @@ extension Double: PostgresCodable {
 }
 
 extension Float: PostgresCodable {
+    public static var postgresArrayElementsNeedQuoting: Bool { false }
     public static var postgresOID: UInt32 { PostgresOID.float4 }
     public var postgresText: String { "\(self)" }
     public init?(postgresText text: String) { self.init(text) }
 }
 
 extension UUID: PostgresCodable {
+    public static var postgresArrayElementsNeedQuoting: Bool { false }
     public static var postgresOID: UInt32 { PostgresOID.uuid }
     public static var postgresArrayOID: UInt32 { PostgresOID.uuidArray }
     public var postgresText: String { uuidString.lowercased() }

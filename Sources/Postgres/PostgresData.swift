@@ -46,10 +46,14 @@ public protocol PostgresEncodable: Sendable {
     static var postgresArrayOID: UInt32 { get }
     /// The value in PostgreSQL's text input format.
     var postgresText: String { get }
+    /// False when no text of this type ever needs quoting inside an array literal
+    /// (numbers, booleans, uuids): arrays of them are written without escaping.
+    static var postgresArrayElementsNeedQuoting: Bool { get }
 }
 
 extension PostgresEncodable {
     public static var postgresArrayOID: UInt32 { 0 }
+    public static var postgresArrayElementsNeedQuoting: Bool { true }
 }
 
 /// A Swift value that can be read from a result column in text format.

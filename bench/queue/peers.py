@@ -532,6 +532,9 @@ async def run(args: argparse.Namespace) -> str:
 
         # -- burn-down -----------------------------------------------------
         poll = await psycopg.AsyncConnection.connect(url, autocommit=True)
+        # Watching must not compete with the workers: no parallel scans for the polls
+        # (context0-bench-queue polls the same way).
+        await poll.execute("SET max_parallel_workers_per_gather = 0")
         try:
             async def remaining() -> int:
                 cur = await poll.execute(peer.remaining_sql)

@@ -14,7 +14,7 @@ struct JobExecution: Sendable {
         let timeout = job.timeout ?? context.registry.defaultTimeout(for: job.kind) ?? context.queue.configuration.defaultTimeout
         let jobContext = JobContext(
             job: job,
-            logger: context.logger.with(["job_id": "\(job.id)", "job_kind": "\(job.kind)", "attempt": "\(job.attempt)"]),
+            workerLogger: context.logger,
             heartbeat: { [context] in
                 switch try await context.pool.withConnection({ try context.queue.heartbeat(job: job, on: $0) }) {
                 case .owned: return true
@@ -41,7 +41,8 @@ struct JobExecution: Sendable {
 extension Logger {
     func with(_ metadata: Logger.Metadata) -> Logger {
         var logger = self
-        for (key, value) in metadata { logger[metadataKey: key] = value }
+        // One assignment: handlers such as StreamLogHandler re-render their metadata on every set.
+        logger.handler.metadata.merge(metadata) { $1 }
         return logger
     }
 }

@@ -5,7 +5,12 @@ import Postgres
 /// What a running job can see and do besides its arguments.
 public struct JobContext: Sendable {
     public let job: ClaimedJob
-    public let logger: Logger
+    /// The worker's logger; `logger` adds the job's id, kind and attempt when a handler asks
+    /// for it (most never log, and building the metadata costs more than a short job).
+    let workerLogger: Logger
+    public var logger: Logger {
+        workerLogger.with(["job_id": "\(job.id)", "job_kind": "\(job.kind)", "attempt": "\(job.attempt)"])
+    }
     /// Confirms the worker still owns the job; false means it was rescued, cancelled or
     /// finished elsewhere, and the handler should stop.
     public let heartbeat: @Sendable () async throws -> Bool
