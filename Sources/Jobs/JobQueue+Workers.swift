@@ -59,13 +59,16 @@ extension JobQueue {
         try connection.query("DELETE FROM workers WHERE id = \(id)")
     }
 
-    /// Rescues the running jobs of dead workers (no heartbeat for `deadAfter`) and jobs whose
+    /// Counts the attempts dead workers' leases left unwritten (`rescueDeadLeases`), and
+    /// rescues the running jobs of dead workers (no heartbeat for `deadAfter`) and jobs whose
     /// own heartbeat stopped: they become available again at once, the attempt recorded as
     /// an error, or fail if it was their last attempt (or end cancelled if that was asked).
     /// Then forgets long-dead workers. Returns the rescued job ids.
     @discardableResult
     public func rescueStuckJobs(deadAfter: Duration, on connection: PostgresConnection) throws -> [Int] {
         let seconds = deadAfter.seconds
+        // Rows a live lease holds are freed within its window; wait about that long at most.
+        let leased = try rescueDeadLeases(deadAfter: deadAfter, lockTimeout: .seconds(5), on: connection)
         let rescued = try connection.query("""
             WITH stuck AS (
                 SELECT jobs.id FROM jobs
@@ -87,14 +90,15 @@ extension JobQueue {
             FROM stuck WHERE jobs.id = stuck.id
             RETURNING jobs.id, jobs.queue
             """)
-        for queue in Set(try rescued.rows.map { try $0.decode("queue", as: String.self) }).sorted() {
+        let queues = try rescued.rows.map { try $0.decode("queue", as: String.self) } + leased.map(\.queue)
+        for queue in Set(queues).sorted() {
             try connection.query("SELECT pg_notify(\(Self.wakeupChannel), \(queue))")
         }
         try connection.query("""
             DELETE FROM workers WHERE heartbeat_at < now() - \(seconds) * interval '1 second'
               AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.worker_id = workers.id AND jobs.state = 'running')
             """)
-        return try rescued.rows.map { try $0.decode("id") }
+        return try rescued.rows.map { try $0.decode("id") } + leased.map(\.id)
     }
 
     /// Records that the owner of a running job still has it, and tells it whether it should

@@ -114,6 +114,12 @@ public final class PostgresConnection: @unchecked Sendable {
         handle.map { PQbackendPID($0) } ?? 0
     }
 
+    /// True while a transaction is open (or failed and not yet rolled back) on the session.
+    public var isInTransaction: Bool {
+        guard let handle else { return false }
+        return PQtransactionStatus(handle) != PQTRANS_IDLE
+    }
+
     /// False when the connection is closed or the server has gone away. Cheap: it only
     /// looks at whether the socket has something to read (a dying server says goodbye).
     public var isHealthy: Bool {

@@ -33,7 +33,7 @@ public final class PostgresPool: Service, Sendable {
     }
 
     public let configuration: Configuration
-    private let threads: NIOThreadPool
+    let threads: NIOThreadPool
     private let state = Mutex(PoolState())
     private let logger: Logger
 
@@ -99,7 +99,7 @@ public final class PostgresPool: Service, Sendable {
         try? await threads.shutdownGracefully()
     }
 
-    private static func usable(_ lease: Lease, configuration: Configuration) throws -> PostgresConnection {
+    static func usable(_ lease: Lease, configuration: Configuration) throws -> PostgresConnection {
         if case .existing(let connection) = lease, connection.isHealthy { return connection }
         if case .existing(let connection) = lease { connection.close() }
         return try PostgresConnection(
@@ -124,7 +124,7 @@ extension PostgresPool {
         var closed = false
     }
 
-    private func acquire() async throws -> Lease {
+    func acquire() async throws -> Lease {
         try await withCheckedThrowingContinuation { continuation in
             let lease: Result<Lease, Error>? = state.withLock { state in
                 if state.closed { return .failure(PostgresError(kind: .poolClosed, message: "pool is closed")) }
@@ -141,7 +141,7 @@ extension PostgresPool {
     }
 
     /// Returns a connection (or, if it broke, its slot) to the pool or to the first waiter.
-    private func release(_ connection: PostgresConnection?, broken: Bool) {
+    func release(_ connection: PostgresConnection?, broken: Bool) {
         let keep = broken ? nil : connection
         if broken { connection?.close() }
         let (waiter, closeIt): (CheckedContinuation<Lease, Error>?, Bool) = state.withLock { state in

@@ -33,11 +33,15 @@ public struct PostgresResult: Sendable {
 }
 
 /// One result row. Decoding errors name the column and the wanted type.
+///
+/// The decoding methods are inlinable: specialised in the caller, they skip the generic
+/// metadata lookups that otherwise cost more than the decoding of a small value.
 public struct PostgresRow: Sendable {
-    let columnIndex: [String: Int]
-    let values: [String?]
+    @usableFromInline let columnIndex: [String: Int]
+    @usableFromInline let values: [String?]
 
     /// Decodes column `name`, which must not be NULL.
+    @inlinable
     public func decode<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws -> T {
         guard let value = try decode(name, as: Optional<T>.self) else {
             throw PostgresError(kind: .decoding, message: "column \"\(name)\" is NULL, expected \(T.self)")
@@ -46,6 +50,7 @@ public struct PostgresRow: Sendable {
     }
 
     /// Decodes column `name`, nil for NULL.
+    @inlinable
     public func decode<T: PostgresDecodable>(_ name: String, as type: T?.Type) throws -> T? {
         guard let position = columnIndex[name] else {
             throw PostgresError(kind: .decoding, message: "no column \"\(name)\" in the result")
@@ -58,6 +63,7 @@ public struct PostgresRow: Sendable {
     }
 
     /// Decodes the column at `position`.
+    @inlinable
     public func decode<T: PostgresDecodable>(at position: Int, as type: T.Type = T.self) throws -> T {
         guard position < values.count, let text = values[position] else {
             throw PostgresError(kind: .decoding, message: "column \(position) is NULL or missing, expected \(T.self)")

@@ -38,16 +38,23 @@ struct WorkerConfiguration: Sendable {
         processor.deadAfter = try milliseconds("WORKER_DEAD_AFTER_MS") ?? processor.deadAfter
         processor.maintenanceInterval = try milliseconds("WORKER_MAINTENANCE_INTERVAL_MS") ?? processor.maintenanceInterval
         processor.shutdownTimeout = try milliseconds("WORKER_SHUTDOWN_TIMEOUT_MS") ?? processor.shutdownTimeout
+        if let text = environment["WORKER_LEASE_WINDOW_MS"] {
+            guard let value = Int(text), (0...60_000).contains(value) else {
+                throw ConfigurationError("WORKER_LEASE_WINDOW_MS must be a number of milliseconds from 0 to 60000")
+            }
+            processor.leaseWindow = .milliseconds(value)
+        }
         let retentionHours = environment["JOB_RETENTION_HOURS"] ?? "24"
         guard let hours = Int(retentionHours), hours >= 1 else {
             throw ConfigurationError("JOB_RETENTION_HOURS must be a whole number of hours, at least 1")
         }
         retention = .seconds(3600 * hours)
-        // Handlers hold a connection only briefly, so a worker needs far fewer than its slots.
+        // Handlers hold a connection only briefly, so a worker needs far fewer than its slots;
+        // each queue's open claim leases hold one each.
         poolSize = try environment["WORKER_DB_POOL_SIZE"].map { text in
             guard let size = Int(text), size > 0 else { throw ConfigurationError("WORKER_DB_POOL_SIZE must be a positive number") }
             return size
-        } ?? min(queues.values.reduce(0, +) + 4, 16)
+        } ?? min(queues.values.reduce(0, +) + 4, 16) + queues.count * processor.maxOpenLeases
         embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
         llm = try LLMConfiguration(environment: environment)
         webhooks = try WebhookSettings(environment: environment)

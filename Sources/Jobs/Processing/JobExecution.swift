@@ -16,6 +16,8 @@ struct JobExecution: Sendable {
             job: job,
             workerLogger: context.logger,
             heartbeat: { [context] in
+                // The lease's row lock is the claim until it closes; nothing to confirm.
+                if !run.isDurable { return true }
                 switch try await context.pool.withConnection({ try context.queue.heartbeat(job: job, on: $0) }) {
                 case .owned: return true
                 case .cancelRequested: run.stop(.outcome(.cancelled(reason: "cancellation was requested")))

@@ -14,6 +14,15 @@ public struct JobProcessorConfiguration: Sendable {
     public var shutdownTimeout: Duration = .seconds(10)
     /// The most jobs one claim takes.
     public var maxClaimBatch: Int = 500
+    /// How long a claim stays a lease (row locks in an open transaction, written once when
+    /// it closes) before the jobs still running are marked running. Zero: claims mark their
+    /// jobs running at once (two writes per job).
+    public var leaseWindow: Duration = .seconds(1)
+    /// How long a free slot may wait for more to free up, so that one claim takes many jobs,
+    /// before it is claimed for alone. Claims go at once when half the slots are free.
+    public var claimLinger: Duration = .milliseconds(5)
+    /// Leases one queue may hold open at once; each holds a database connection.
+    public var maxOpenLeases: Int = 2
     /// Jobs enqueued on a schedule.
     public var periodicJobs: [PeriodicJob] = []
 

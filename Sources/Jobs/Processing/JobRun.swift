@@ -17,13 +17,19 @@ enum JobRunEnd: Sendable, Equatable {
 /// ignores cancellation must not keep its worker from moving on or shutting down.
 final class JobRun: Sendable {
     let job: ClaimedJob
+    /// The claim lease whose lock covers the attempt until it closes; nil when claimed for good.
+    let lease: JobLease?
     private let deadline = Mutex<(at: ContinuousClock.Instant, timeout: Duration)?>(nil)
     private let state = Mutex<(end: JobRunEnd?, waiter: CheckedContinuation<JobRunEnd, Never>?)>((nil, nil))
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
-    init(job: ClaimedJob) {
+    init(job: ClaimedJob, lease: JobLease?) {
         self.job = job
+        self.lease = lease
     }
+
+    /// Whether the database shows the attempt as running (its lease, if any, has closed).
+    var isDurable: Bool { !(lease?.holds(job.id) ?? false) }
 
     /// Starts the handler; `end()` then waits for it, or for whatever stops the run first.
     func start(timeout: Duration, handler: @escaping @Sendable () async -> JobOutcome) {
@@ -70,12 +76,9 @@ final class RunningJobs: Sendable {
 
     func insert(_ run: JobRun) { runs.withLock { $0[run.job.id] = run } }
     func remove(_ id: Int) { runs.withLock { _ = $0.removeValue(forKey: id) } }
-    var ids: [Int] { runs.withLock { Array($0.keys) } }
+    /// The attempts the database shows as running: the ones heartbeats speak for.
+    var durableIDs: [Int] { runs.withLock { Array($0.values) }.filter(\.isDurable).map(\.job.id) }
     var isEmpty: Bool { runs.withLock { $0.isEmpty } }
-
-    func count(queue: String) -> Int {
-        runs.withLock { $0.values.count { $0.job.queue == queue } }
-    }
 
     func stop(id: Int, _ end: JobRunEnd) {
         runs.withLock { $0[id] }?.stop(end)

@@ -14,7 +14,7 @@ struct WorkerHeartbeat: Sendable {
     }
 
     private func beat() async {
-        let running = context.running.ids
+        let running = context.running.durableIDs
         do {
             let reply = try await context.pool.withConnection { [context] in
                 try context.queue.heartbeat(
