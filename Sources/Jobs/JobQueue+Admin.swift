@@ -48,8 +48,22 @@ extension JobQueue {
 
     /// Cancels a job: an available one at once, a running one by asking its worker (it ends
     /// cancelled when the worker stops it, or when it is rescued). Nil if there is no such job.
+    ///
+    /// A job in a worker's open claim lease looks available but is running: the request
+    /// reaches its worker at once (the NOTIFY goes first, on its own), and the row is written
+    /// when the lease closes, at most a lease window later.
     public func cancel(id: Int, on connection: PostgresConnection) throws -> CancelOutcome? {
-        try connection.transaction { connection in try requestCancel(id: id, on: connection) }
+        let leased = try connection.transaction { connection in
+            guard try connection.query("SELECT 1 FROM jobs WHERE id = \(id) FOR UPDATE SKIP LOCKED").isEmpty,
+                  try !connection.query("SELECT 1 FROM jobs WHERE id = \(id) AND state = 'available'").isEmpty
+            else { return false }
+            try connection.query("SELECT pg_notify(\(Self.controlChannel), \("cancel:\(id)"))")
+            return true
+        }
+        let outcome = try connection.transaction { connection in try requestCancel(id: id, on: connection) }
+        // Its worker stopped it before the lease wrote the row: this request did it.
+        if leased, case .alreadyFinished(.cancelled) = outcome { return .stopping }
+        return outcome
     }
 
     private func requestCancel(id: Int, on connection: PostgresConnection) throws -> CancelOutcome? {
@@ -117,9 +131,11 @@ extension JobQueue {
     @discardableResult
     public func cancelPending(kinds: [String], argument key: String, in values: [String], on connection: PostgresConnection) throws -> Int {
         guard !values.isEmpty else { return 0 }
+        // Rows locked by a worker's claim lease have started: they are skipped, not waited for.
         return try connection.query("""
             UPDATE jobs SET state = 'cancelled', finished_at = now(), cancel_requested_at = now()
-            WHERE state = 'available' AND kind = ANY(\(kinds)) AND args->>\(key) = ANY(\(values))
+            WHERE id IN (SELECT id FROM jobs WHERE state = 'available' AND kind = ANY(\(kinds)) AND args->>\(key) = ANY(\(values))
+                         FOR UPDATE SKIP LOCKED)
             """).affectedRows
     }
 }

@@ -30,19 +30,22 @@ extension JobQueue {
         return statements
     }
 
+    // Times are the clock's, not the transaction's: a lease's transaction began when it
+    // claimed, and its jobs end later.
     private func completionStatement(ids: [Int], attempts: [Int], leasedBy worker: UUID?) -> PostgresQuery {
         guard let worker else {
             return """
-                UPDATE jobs SET state = 'completed', finished_at = now()
+                UPDATE jobs SET state = 'completed', finished_at = clock_timestamp()
                 FROM unnest(\(ids)::bigint[], \(attempts)::integer[]) AS r (id, attempt)
                 WHERE jobs.id = r.id AND jobs.attempt = r.attempt AND jobs.state = 'running'
                 RETURNING jobs.id
                 """
         }
-        // The lease's lock keeps the rows as it found them: no per-row fence needed.
+        // The lease's lock keeps its rows as it found them (and `closeLease` runs only in the
+        // lease's own transaction): no per-row fence, and one index scan for all the ids.
         return """
             UPDATE jobs SET state = 'completed', attempt = attempt + 1, worker_id = \(worker),
-                            attempted_at = now(), finished_at = now()
+                            attempted_at = now(), finished_at = clock_timestamp()
             WHERE id = ANY(\(ids)::bigint[]) AND state = 'available'
             RETURNING id
             """
@@ -53,7 +56,7 @@ extension JobQueue {
         let final = "(CASE WHEN \(cancelled) THEN 'cancelled'::job_state ELSE r.target END)"
         let lease: PostgresQuery = worker.map { """
             attempt = r.attempt, worker_id = \($0), attempted_at = now(),
-            heartbeat_at = CASE WHEN r.target = 'running' THEN now() ELSE jobs.heartbeat_at END,
+            heartbeat_at = CASE WHEN r.target = 'running' THEN clock_timestamp() ELSE jobs.heartbeat_at END,
             """ } ?? ""
         let fence = worker == nil
             ? "jobs.attempt = r.attempt AND jobs.state = 'running'"
@@ -63,18 +66,18 @@ extension JobQueue {
                 UPDATE jobs SET \(lease)
                     state = \(unsafeRaw: final),
                     run_at = CASE WHEN \(unsafeRaw: final) = 'available'
-                                  THEN now() + r.delay * interval '1 second' ELSE jobs.run_at END,
-                    finished_at = CASE WHEN \(unsafeRaw: final) IN ('available', 'running') THEN NULL ELSE now() END,
+                                  THEN clock_timestamp() + r.delay * interval '1 second' ELSE jobs.run_at END,
+                    finished_at = CASE WHEN \(unsafeRaw: final) IN ('available', 'running') THEN NULL ELSE clock_timestamp() END,
                     max_attempts = jobs.max_attempts + r.refund,
                     errors = CASE WHEN r.error IS NULL THEN jobs.errors
                                   ELSE jobs.errors || jsonb_build_array(jsonb_build_object(
-                                      'attempt', r.attempt, 'at', now(), 'error', r.error, 'worker', coalesce(\(worker), jobs.worker_id)))
+                                      'attempt', r.attempt, 'at', clock_timestamp(), 'error', r.error, 'worker', coalesce(\(worker), jobs.worker_id)))
                              END
                 FROM unnest(\(rows.ids)::bigint[], \(rows.attempts)::integer[], \(rows.targets)::job_state[],
                             \(rows.delays)::float8[], \(rows.errors)::text[], \(rows.refunds)::integer[])
                     AS r (id, attempt, target, delay, error, refund)
                 WHERE jobs.id = r.id AND \(unsafeRaw: fence)
-                RETURNING jobs.id, jobs.queue, jobs.state = 'available' AND jobs.run_at <= now() AS due
+                RETURNING jobs.id, jobs.queue, jobs.state = 'available' AND jobs.run_at <= clock_timestamp() AS due
             ), wakeups AS (
                 SELECT pg_notify(\(Self.wakeupChannel), queue) FROM (SELECT DISTINCT queue FROM applied WHERE due) AS due
             )

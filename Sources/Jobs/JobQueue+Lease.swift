@@ -18,9 +18,13 @@ extension JobQueue {
     /// due jobs of `queue` in claim order, skipping rows other leases hold, in one round
     /// trip. Writes nothing: the lock is the claim for as long as the transaction lasts. A
     /// paused queue hands out nothing. The caller ends the transaction (`closeLease`, or
-    /// COMMIT when nothing was locked).
-    public func beginLease(queue: String, limit: Int, on connection: PostgresConnection) throws -> LockedBatch {
-        let results = try connection.pipeline(["BEGIN", """
+    /// ROLLBACK). The server ends a lease left idle longer than `idleTimeout` (a frozen
+    /// worker), which frees its jobs.
+    public func beginLease(queue: String, limit: Int, idleTimeout: Duration, on connection: PostgresConnection) throws -> LockedBatch {
+        let results = try connection.pipeline([
+            "BEGIN",
+            PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(Int(idleTimeout.seconds * 1000))"),
+            """
             SELECT id, kind, queue, args, attempt + 1 AS attempt, max_attempts, timeout_seconds, created_at, run_at,
                    now() AS attempted_at, waiting_key IS NOT NULL AS keyed
             FROM jobs
@@ -29,67 +33,102 @@ extension JobQueue {
             ORDER BY priority, run_at, id
             LIMIT \(max(limit, 0))
             FOR UPDATE SKIP LOCKED
-            """])
-        let rows = results[1].rows
+            """,
+        ])
+        let rows = results[2].rows
         return LockedBatch(
             jobs: try rows.map(ClaimedJob.init(row:)),
             hasWaitingKey: try rows.contains { try $0.decode("keyed", as: Bool.self) })
     }
 
     /// Writes the attempts that ended during the lease, marks `stillRunning` as running under
-    /// `workerID` (claimed for good from now on), and commits the lease transaction, in one
-    /// round trip. Returns the ids written.
+    /// `workerID` (claimed for good from now on), deletes the lease's record (`leaseID`, if
+    /// it was recorded) and commits, in one round trip. Refuses to run outside the lease's
+    /// transaction: had the session lost it, the rows would no longer be its to write.
+    /// Returns the ids written.
     @discardableResult
     public func closeLease(
-        results: [JobResult], stillRunning: [ClaimedJob], workerID: UUID, on connection: PostgresConnection
+        _ leaseID: UUID?, results: [JobResult], stillRunning: [ClaimedJob], workerID: UUID, on connection: PostgresConnection
     ) throws -> [Int] {
+        guard connection.isInTransaction else {
+            throw PostgresError(kind: .connection, message: "the lease's transaction is gone")
+        }
         var rows = FinishColumns(results: results, retryPolicy: configuration.retryPolicy)
         stillRunning.forEach { rows.promote($0) }
-        let statements = writeStatements(rows, leasedBy: workerID)
-        return try connection.pipeline(statements + ["COMMIT"]).dropLast().flatMap(Self.writtenIDs)
+        var statements = writeStatements(rows, leasedBy: workerID)
+        let written = statements.count
+        if let leaseID { statements.append("DELETE FROM job_leases WHERE id = \(leaseID)") }
+        return try connection.pipeline(statements + ["COMMIT"]).prefix(written).flatMap(Self.writtenIDs)
     }
 
-    /// Records the lease a worker holds on `queue`, replacing its previous one (closed by
-    /// then), in a transaction of its own that does not wait for the disk: a record lost in
-    /// a server crash loses nothing else (the lease is gone too). One round trip.
-    public func recordLease(workerID: UUID, queue: String, startedAt: Date, jobIDs: [Int], on connection: PostgresConnection) throws {
-        _ = try connection.pipeline(["BEGIN", "SET LOCAL synchronous_commit = off", """
-            INSERT INTO job_leases (worker_id, queue, started_at, job_ids)
-            VALUES (\(workerID), \(queue), \(startedAt), \(jobIDs))
-            ON CONFLICT (worker_id, queue) DO UPDATE SET started_at = excluded.started_at, job_ids = excluded.job_ids
-            """, "COMMIT"])
+    /// Records a lease, committed on its own before its jobs start (run it outside the
+    /// lease's transaction). It need not wait for the disk (`synchronous_commit = off` on
+    /// the connection is fine): a record lost in a server crash loses nothing else, the
+    /// lease is gone too.
+    public func recordLease(_ leaseID: UUID, workerID: UUID, queue: String, startedAt: Date, jobIDs: [Int], on connection: PostgresConnection) throws {
+        try connection.query("""
+            INSERT INTO job_leases (id, worker_id, queue, started_at, job_ids)
+            VALUES (\(leaseID), \(workerID), \(queue), \(startedAt), \(jobIDs))
+            """)
+    }
+
+    /// Forgets a lease that ended without closing (its transaction rolled back): its jobs
+    /// were given back unharmed.
+    public func forgetLease(_ leaseID: UUID, on connection: PostgresConnection) throws {
+        try connection.query("DELETE FROM job_leases WHERE id = \(leaseID)")
     }
 
     /// Counts the attempts that dead workers' leases left unwritten (the worker exited while
-    /// they ran): each such job gets its attempt and an error, and fails if that was its
-    /// last. Jobs written since the lease began are left alone. Waits at most
-    /// `lockTimeout` for rows that live leases hold. Returns the jobs counted.
+    /// they ran): each such job gets one attempt and one error per lease, and fails once its
+    /// attempts are used up. Jobs written since a lease began are not counted for it. Rows
+    /// that live leases hold are waited for at most `lockTimeout`; if that runs out, nothing
+    /// is counted this time (a savepoint keeps the caller's transaction, if any, usable).
     func rescueDeadLeases(deadAfter: Duration, lockTimeout: Duration, on connection: PostgresConnection) throws -> [(id: Int, queue: String)] {
-        try connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(Int(lockTimeout.seconds * 1000))"))
-        let counted = try connection.query("""
-            WITH dead AS (
-                DELETE FROM job_leases l
-                WHERE NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = l.worker_id
-                                  AND w.heartbeat_at >= now() - \(deadAfter.seconds) * interval '1 second')
-                RETURNING l.worker_id, l.started_at, l.job_ids
-            ), leased AS (
-                SELECT worker_id, started_at, unnest(job_ids) AS id FROM dead
-            )
-            UPDATE jobs SET
-                attempt = jobs.attempt + 1,
-                worker_id = leased.worker_id,
-                attempted_at = leased.started_at,
-                state = CASE WHEN jobs.attempt + 1 >= jobs.max_attempts THEN 'failed'::job_state ELSE 'available'::job_state END,
-                finished_at = CASE WHEN jobs.attempt + 1 >= jobs.max_attempts THEN now() END,
-                run_at = now(),
-                errors = jobs.errors || jsonb_build_array(jsonb_build_object(
-                    'attempt', jobs.attempt + 1, 'at', now(), 'worker', leased.worker_id,
-                    'error', 'rescued: worker ' || leased.worker_id || ' exited while running this job'))
-            FROM leased
-            WHERE jobs.id = leased.id AND jobs.state = 'available'
-              AND (jobs.attempted_at IS NULL OR jobs.attempted_at < leased.started_at)
-            RETURNING jobs.id, jobs.queue
-            """)
-        return try counted.rows.map { (try $0.decode("id"), try $0.decode("queue")) }
+        // Inside the caller's transaction a savepoint, else a transaction of its own.
+        let nested = connection.isInTransaction
+        try connection.query(nested ? "SAVEPOINT dead_leases" : "BEGIN")
+        do {
+            try connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = \(Int(lockTimeout.seconds * 1000))"))
+            let counted = try connection.query("""
+                WITH dead AS (
+                    DELETE FROM job_leases l
+                    WHERE NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = l.worker_id
+                                      AND w.heartbeat_at >= now() - \(deadAfter.seconds) * interval '1 second')
+                    RETURNING l.worker_id, l.started_at, l.job_ids
+                ), leased AS (
+                    SELECT worker_id, started_at, unnest(job_ids) AS id FROM dead
+                ), crashes AS (
+                    SELECT leased.id, count(*)::integer AS n, max(leased.started_at) AS started_at,
+                           (array_agg(leased.worker_id ORDER BY leased.started_at DESC))[1] AS worker_id
+                    FROM leased JOIN jobs ON jobs.id = leased.id
+                    WHERE jobs.state = 'available' AND (jobs.attempted_at IS NULL OR jobs.attempted_at < leased.started_at)
+                    GROUP BY leased.id
+                )
+                UPDATE jobs SET
+                    attempt = jobs.attempt + c.n,
+                    worker_id = c.worker_id,
+                    attempted_at = c.started_at,
+                    state = CASE WHEN jobs.attempt + c.n >= jobs.max_attempts THEN 'failed'::job_state ELSE 'available'::job_state END,
+                    finished_at = CASE WHEN jobs.attempt + c.n >= jobs.max_attempts THEN now() END,
+                    run_at = now(),
+                    errors = jobs.errors || (
+                        SELECT jsonb_agg(jsonb_build_object(
+                            'attempt', jobs.attempt + k, 'at', now(), 'worker', c.worker_id,
+                            'error', 'rescued: worker ' || c.worker_id || ' exited while running this job'))
+                        FROM generate_series(1, c.n) AS k)
+                FROM crashes c
+                WHERE jobs.id = c.id AND jobs.state = 'available'
+                RETURNING jobs.id, jobs.queue
+                """)
+            try connection.query(nested ? "RELEASE SAVEPOINT dead_leases" : "COMMIT")
+            return try counted.rows.map { (try $0.decode("id"), try $0.decode("queue")) }
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            // A frozen worker's lease still holds rows: try again on the next pass.
+            try connection.query(nested ? "ROLLBACK TO SAVEPOINT dead_leases" : "ROLLBACK")
+            return []
+        } catch {
+            if !nested { _ = try? connection.query("ROLLBACK") }
+            throw error
+        }
     }
 }

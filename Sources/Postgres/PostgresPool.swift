@@ -54,14 +54,15 @@ public final class PostgresPool: Service, Sendable {
             do {
                 connection = try Self.usable(lease, configuration: configuration)
                 let value = try body(connection!)
-                release(connection, broken: false)
+                // A body that left a transaction open must not hand it to the next user.
+                release(connection, broken: connection!.isInTransaction)
                 return value
             } catch let error as PostgresError where error.isConnectionFailure {
                 connection?.close()
                 release(nil, broken: true)
                 throw error
             } catch {
-                release(connection, broken: connection.map { !$0.isHealthy } ?? true)
+                release(connection, broken: connection.map { !$0.isHealthy || $0.isInTransaction } ?? true)
                 throw error
             }
         }

@@ -44,17 +44,20 @@ struct WorkerConfiguration: Sendable {
             }
             processor.leaseWindow = .milliseconds(value)
         }
+        guard processor.leaseWindow < processor.deadAfter else {
+            throw ConfigurationError("WORKER_LEASE_WINDOW_MS must be shorter than WORKER_DEAD_AFTER_MS (a lease's jobs have no heartbeat until it closes)")
+        }
         let retentionHours = environment["JOB_RETENTION_HOURS"] ?? "24"
         guard let hours = Int(retentionHours), hours >= 1 else {
             throw ConfigurationError("JOB_RETENTION_HOURS must be a whole number of hours, at least 1")
         }
         retention = .seconds(3600 * hours)
         // Handlers hold a connection only briefly, so a worker needs far fewer than its slots;
-        // each queue's open claim leases hold one each.
+        // each queue's open claim leases hold one each, and one more may be closing.
         poolSize = try environment["WORKER_DB_POOL_SIZE"].map { text in
             guard let size = Int(text), size > 0 else { throw ConfigurationError("WORKER_DB_POOL_SIZE must be a positive number") }
             return size
-        } ?? min(queues.values.reduce(0, +) + 4, 16) + queues.count * processor.maxOpenLeases
+        } ?? min(queues.values.reduce(0, +) + 4, 16) + queues.count * (processor.maxOpenLeases + 1)
         embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
         llm = try LLMConfiguration(environment: environment)
         webhooks = try WebhookSettings(environment: environment)

@@ -31,6 +31,34 @@ import Testing
         }
     }
 
+    @Test func sigkilledWorkersLeasedJobIsFreeAtOnceAndItsAttemptCounted() async throws {
+        try await TestDatabase.with { database, pool in
+            // A lease window longer than the job: the job is never marked running.
+            let first = try await ChildProcess.worker(database, pool: pool, ["WORKER_LEASE_WINDOW_MS": "60000", "WORKER_DEAD_AFTER_MS": "120000"])
+            defer { first.stopNow() }
+            let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 30000}"#, options: JobOptions(maxAttempts: 1))
+            try await eventually("the job to be leased", timeout: .seconds(30)) {
+                try await pool.query("SELECT count(*) AS n FROM job_leases WHERE \(id) = ANY(job_ids)").first!.decode("n", as: Int.self) == 1
+            }
+            #expect(try await pool.job(id).state == .available)
+            first.signal(SIGKILL)
+            try await first.waitForExit(timeout: .seconds(30))
+            // The row lock died with the worker's connection.
+            try await eventually("the job to be unlocked", timeout: .seconds(30)) {
+                try await pool.query("SELECT count(*) AS n FROM (SELECT id FROM jobs WHERE id = \(id) FOR UPDATE SKIP LOCKED) AS free")
+                    .first!.decode("n", as: Int.self) == 1
+            }
+            // A worker of another queue rescues: the job killed its worker on its only attempt.
+            let rescuer = try await ChildProcess.worker(database, pool: pool, ["WORKER_QUEUES": "other=1", "WORKER_DEAD_AFTER_MS": "1000", "WORKER_LEASE_WINDOW_MS": "500"])
+            defer { rescuer.stopNow() }
+            let job = try await pool.waitForJob(id, "to fail", timeout: .seconds(60)) { $0.state.isFinal }
+            #expect(job.state == .failed)
+            #expect(job.attempt == 1)
+            #expect(job.errors.count == 1)
+            #expect(job.errors.first?.error.contains("exited") == true, "errors: \(job.errors.map(\.error))")
+        }
+    }
+
     @Test func sigtermReleasesAJobThatOutlivesTheShutdownTimeoutAndDeregisters() async throws {
         try await TestDatabase.with { database, pool in
             let worker = try await ChildProcess.worker(database, pool: pool, ["WORKER_SHUTDOWN_TIMEOUT_MS": "500"])
@@ -114,6 +142,29 @@ import Testing
             #expect(job.state == .cancelled)
             #expect(job.cancelRequestedAt != nil)
             #expect(job.errors.count == 1)
+            #expect(job.errors.first?.error.contains("cancel") == true)
+        }
+    }
+
+    @Test func cancellingALeasedJobThroughTheAdminCLIStopsItAtOnce() async throws {
+        try await TestDatabase.with { database, pool in
+            // The job stays in its lease (never marked running) for as long as it runs.
+            let worker = try await ChildProcess.worker(database, pool: pool, [
+                "WORKER_LEASE_WINDOW_MS": "60000", "WORKER_DEAD_AFTER_MS": "120000", "WORKER_HEARTBEAT_INTERVAL_MS": "60000",
+            ])
+            defer { worker.stopNow() }
+            let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 30000}"#)
+            try await eventually("the job to be leased", timeout: .seconds(30)) {
+                try await pool.query("SELECT count(*) AS n FROM job_leases WHERE \(id) = ANY(job_ids)").first!.decode("n", as: Int.self) == 1
+            }
+            let started = ContinuousClock.now
+            let cancel = try await ChildProcess.admin(database, "jobs", "cancel", String(id))
+            #expect(cancel.status == 0, "stderr: \(cancel.error)")
+            #expect(cancel.output.contains("running"), "output: \(cancel.output)")
+            let job = try await pool.waitForJob(id, "to be cancelled", timeout: .seconds(30)) { $0.state.isFinal }
+            #expect(ContinuousClock.now - started < .seconds(20), "the NOTIFY should stop it long before the 30 s job")
+            #expect(job.state == .cancelled)
+            #expect(job.attempt == 1)
             #expect(job.errors.first?.error.contains("cancel") == true)
         }
     }

@@ -9,6 +9,11 @@ struct QuickJob: JobArguments {
     static let kind = "test.quick"
 }
 
+/// Outlives a short lease window.
+struct MediumJob: JobArguments {
+    static let kind = "test.medium"
+}
+
 struct SlowJob: JobArguments {
     static let kind = "test.slow"
     static var defaults: JobOptions { JobOptions(maxAttempts: 1, timeout: .seconds(1)) }
@@ -19,6 +24,10 @@ struct SlowJob: JobArguments {
     func registry() -> JobRegistry {
         var registry = JobRegistry()
         registry.register(QuickJob.self) { _, _ in .completed }
+        registry.register(MediumJob.self) { _, _ in
+            try await Task.sleep(for: .milliseconds(1500))
+            return .completed
+        }
         registry.register(SlowJob.self) { _, _ in
             try await Task.sleep(for: .seconds(30))
             return .completed
@@ -28,6 +37,7 @@ struct SlowJob: JobArguments {
 
     func withProcessor(
         _ database: TestDatabase, _ pool: PostgresPool, queue: JobQueue = JobQueue(),
+        configure: (inout JobProcessorConfiguration) -> Void = { _ in },
         _ body: () async throws -> Void
     ) async throws {
         var configuration = JobProcessorConfiguration(queues: ["default": 10])
@@ -35,6 +45,7 @@ struct SlowJob: JobArguments {
         // These tests are not about rescue: with the whole suite running in parallel on two
         // cores, this process's heartbeats can fall seconds behind.
         configuration.deadAfter = .seconds(120)
+        configure(&configuration)
         let processor = JobProcessor(
             queue: queue, pool: pool, databaseURL: database.url, registry: registry(),
             configuration: configuration, logger: Logger(label: "test"))
@@ -92,6 +103,41 @@ struct SlowJob: JobArguments {
                 }
                 let record = try await pool.withConnection { try JobQueue().find(id: id, on: $0) }!
                 #expect(record.errors.first?.error.contains("timed out") == true, "errors: \(record.errors)")
+            }
+        }
+    }
+
+    @Test func aJobOutlivingItsLeaseWindowIsMarkedRunningThenCompletedOnce() async throws {
+        try await TestDatabase.with { database, pool in
+            try await withProcessor(database, pool, configure: { $0.leaseWindow = .milliseconds(200) }) {
+                let quick = try await JobQueue().enqueue(NewJob(QuickJob()), pool: pool).id
+                let medium = try await JobQueue().enqueue(NewJob(MediumJob()), pool: pool).id
+                try await eventually("the medium job to be marked running once its lease closed", timeout: .seconds(30)) {
+                    try await pool.withConnection { try JobQueue().find(id: medium, on: $0) }?.state == .running
+                }
+                try await eventually("both jobs to complete", timeout: .seconds(30)) {
+                    try await pool.query("SELECT count(*) AS n FROM jobs WHERE state = 'completed' AND id = ANY(\([quick, medium]))")
+                        .first!.decode("n", as: Int.self) == 2
+                }
+                for id in [quick, medium] {
+                    let record = try #require(try await pool.withConnection { try JobQueue().find(id: id, on: $0) })
+                    #expect(record.attempt == 1 && record.errors.isEmpty && record.attemptedAt != nil)
+                }
+            }
+        }
+    }
+
+    @Test func withoutLeasesClaimsMarkJobsRunningAtOnce() async throws {
+        try await TestDatabase.with { database, pool in
+            try await withProcessor(database, pool, configure: { $0.leaseWindow = .zero }) {
+                let id = try await JobQueue().enqueue(NewJob(QuickJob()), pool: pool).id
+                try await eventually("the job to complete", timeout: .seconds(30)) {
+                    try await pool.withConnection { try JobQueue().find(id: id, on: $0) }?.state == .completed
+                }
+                // Marking a job running is what sets its heartbeat; a lease would have written it once.
+                let row = try await pool.query("SELECT attempt, heartbeat_at IS NOT NULL AS marked FROM jobs WHERE id = \(id)").first!
+                #expect(try row.decode("attempt", as: Int.self) == 1)
+                #expect(try row.decode("marked", as: Bool.self))
             }
         }
     }

@@ -10,6 +10,8 @@ import Synchronization
 /// passed, the runner needs its slot for a new claim, shutdown) are marked running in that
 /// same write, and from then on are finished the durable way, through `JobCompleter`.
 final class JobLease: Sendable {
+    /// The lease's record in `job_leases`.
+    let id = UUID()
     let session: PostgresSession
     let deadline: ContinuousClock.Instant
     private let state: Mutex<State>
@@ -48,9 +50,10 @@ final class JobLease: Sendable {
         }
     }
 
-    /// Whether the job is still covered by the lease's lock (not being marked running).
+    /// Whether the job is still covered by the lease's lock: until the close has committed,
+    /// the database does not show it running, so heartbeats must not speak for it.
     func holds(_ id: Int) -> Bool {
-        state.withLock { $0.phase == .open && $0.running[id] != nil }
+        state.withLock { $0.phase != .closed && $0.running[id] != nil }
     }
 
     /// Whether every attempt of the lease has ended.

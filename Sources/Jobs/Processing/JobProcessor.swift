@@ -13,6 +13,11 @@ final class ProcessorContext: Sendable {
     let workerID: UUID
     let logger: Logger
     let running = RunningJobs()
+    /// Connections of their own for lease records and heartbeats: a claim holds its lease's
+    /// connection while it records (taking the record's from the same pool could deadlock),
+    /// and a heartbeat must not wait behind jobs and leases (a late one gets the worker
+    /// declared dead).
+    let bookkeeping: PostgresPool
     private let stopping = Atomic<Bool>(false)
     private let completerBox = Mutex<JobCompleter?>(nil)
 
@@ -23,6 +28,9 @@ final class ProcessorContext: Sendable {
         self.configuration = configuration
         self.workerID = workerID
         self.logger = logger
+        bookkeeping = PostgresPool(configuration: .init(
+            url: pool.configuration.url, maxConnections: 2, applicationName: "context0-worker-bookkeeping",
+            sessionSettings: ["synchronous_commit": "off"]))
     }
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
@@ -89,6 +97,7 @@ public final class JobProcessor: Service, Sendable {
             maintenanceStop.signal()
             deadlineStop.signal()
         }
+        await context.bookkeeping.close()
         try? await context.pool.withConnection { [context] in try context.queue.deregisterWorker(id: context.workerID, on: $0) }
         context.logger.info("worker stopped")
     }

@@ -91,13 +91,14 @@ final class QueueRunner: Sendable {
     /// Locks the next batch in a new lease. A batch with a waiting-keyed job, or any batch
     /// when leases are off, is marked running at once and returned without a lease.
     private func claim(limit: Int) async throws -> ([ClaimedJob], JobLease?) {
-        let (queue, workerID, window, name) = (context.queue, context.workerID, context.configuration.leaseWindow, self.name)
+        let (queue, workerID, name) = (context.queue, context.workerID, self.name)
+        let (window, idleTimeout) = (context.configuration.leaseWindow, context.configuration.deadAfter)
         let session = try await context.pool.session()
         do {
             let batch = try await session.run { connection in
-                let batch = try queue.beginLease(queue: name, limit: limit, on: connection)
+                let batch = try queue.beginLease(queue: name, limit: limit, idleTimeout: idleTimeout, on: connection)
                 if batch.jobs.isEmpty || batch.hasWaitingKey || window == .zero {
-                    try queue.closeLease(results: [], stillRunning: batch.jobs, workerID: workerID, on: connection)
+                    try queue.closeLease(nil, results: [], stillRunning: batch.jobs, workerID: workerID, on: connection)
                 }
                 return batch
             }
@@ -105,18 +106,19 @@ final class QueueRunner: Sendable {
                 session.release()
                 return (batch.jobs, nil)
             }
+            let lease = JobLease(session: session, jobs: batch.jobs, window: window)
             do {
-                try await recordLease(batch.jobs)
+                try await record(lease, batch.jobs)
             } catch {
                 // Without its record a lease's crash would not count: claim for good instead.
                 context.logger.warning("cannot record a claim lease; claiming for good", metadata: ["error": "\(error)"])
                 try await session.run { connection in
-                    try queue.closeLease(results: [], stillRunning: batch.jobs, workerID: workerID, on: connection)
+                    try queue.closeLease(nil, results: [], stillRunning: batch.jobs, workerID: workerID, on: connection)
                 }
                 session.release()
                 return (batch.jobs, nil)
             }
-            return (batch.jobs, JobLease(session: session, jobs: batch.jobs, window: window))
+            return (batch.jobs, lease)
         } catch {
             await Self.rollBack(session)
             throw error
@@ -124,10 +126,10 @@ final class QueueRunner: Sendable {
     }
 
     /// Records the lease before its jobs start, so that a crash during it counts.
-    private func recordLease(_ jobs: [ClaimedJob]) async throws {
-        let (queue, workerID, name) = (context.queue, context.workerID, self.name)
-        try await context.pool.withConnection { connection in
-            try queue.recordLease(workerID: workerID, queue: name, startedAt: jobs[0].attemptedAt, jobIDs: jobs.map(\.id), on: connection)
+    private func record(_ lease: JobLease, _ jobs: [ClaimedJob]) async throws {
+        let (queue, workerID, name, id) = (context.queue, context.workerID, self.name, lease.id)
+        try await context.bookkeeping.withConnection { connection in
+            try queue.recordLease(id, workerID: workerID, queue: name, startedAt: jobs[0].attemptedAt, jobIDs: jobs.map(\.id), on: connection)
         }
     }
 
@@ -146,10 +148,10 @@ final class QueueRunner: Sendable {
     /// available again, and will run again).
     private func close(_ lease: JobLease) async {
         let (results, stillRunning) = lease.close()
-        let (queue, workerID) = (context.queue, context.workerID)
+        let (queue, workerID, leaseID) = (context.queue, context.workerID, lease.id)
         do {
             try await lease.session.run { connection in
-                try queue.closeLease(results: results, stillRunning: stillRunning, workerID: workerID, on: connection)
+                try queue.closeLease(leaseID, results: results, stillRunning: stillRunning, workerID: workerID, on: connection)
             }
             lease.session.release()
             lease.closed(committed: true).forEach(context.completer.add)
@@ -160,6 +162,10 @@ final class QueueRunner: Sendable {
             ])
             await Self.rollBack(lease.session)
             for job in stillRunning { context.running.stop(id: job.id, .lost) }
+            // Its jobs are available again, unharmed: forget the record (else a later death of
+            // this worker would count attempts for them) and look for them again at once.
+            _ = try? await context.bookkeeping.withConnection { try queue.forgetLease(leaseID, on: $0) }
+            notify()
         }
     }
 

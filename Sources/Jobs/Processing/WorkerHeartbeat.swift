@@ -16,7 +16,7 @@ struct WorkerHeartbeat: Sendable {
     private func beat() async {
         let running = context.running.durableIDs
         do {
-            let reply = try await context.pool.withConnection { [context] in
+            let reply = try await context.bookkeeping.withConnection { [context] in
                 try context.queue.heartbeat(
                     workerID: context.workerID, queues: context.configuration.queues, runningJobs: running, on: $0)
             }
