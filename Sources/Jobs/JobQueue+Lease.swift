@@ -24,9 +24,12 @@ extension JobQueue {
         let results = try connection.pipeline([
             "BEGIN",
             PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(Int(idleTimeout.seconds * 1000))"),
+            "SELECT now() AS attempted_at",
+            // Times in whole milliseconds: 13 digits read without an allocation.
             """
-            SELECT id, kind, queue, args, attempt + 1 AS attempt, max_attempts, timeout_seconds, created_at, run_at,
-                   now() AS attempted_at, waiting_key IS NOT NULL AS keyed
+            SELECT id, kind, queue, args, attempt + 1 AS attempt, max_attempts, timeout_seconds,
+                   (extract(epoch FROM created_at) * 1000)::int8 AS created_ms, (extract(epoch FROM run_at) * 1000)::int8 AS run_ms,
+                   waiting_key IS NOT NULL AS keyed
             FROM jobs
             WHERE state = 'available' AND queue = \(queue) AND run_at <= now()
               AND NOT EXISTS (SELECT 1 FROM job_queues WHERE name = \(queue) AND paused_at IS NOT NULL)
@@ -35,9 +38,10 @@ extension JobQueue {
             FOR UPDATE SKIP LOCKED
             """,
         ])
-        let rows = results[2].rows
+        let attemptedAt = try results[2].first!.decode("attempted_at", as: Date.self)
+        let rows = results[3].rows
         return LockedBatch(
-            jobs: try rows.map(ClaimedJob.init(row:)),
+            jobs: try rows.map { try ClaimedJob(row: $0, attemptedAt: attemptedAt) },
             hasWaitingKey: try rows.contains { try $0.decode("keyed", as: Bool.self) })
     }
 

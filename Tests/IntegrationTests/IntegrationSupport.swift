@@ -65,6 +65,17 @@ extension PostgresPool {
         return latest!
     }
 
+    /// Waits until a worker has started job `id`: it is in an open claim lease (the row
+    /// still shows it available) or marked running.
+    func waitUntilStarted(_ id: Int, timeout: Duration = .seconds(30)) async throws {
+        try await eventually("job \(id) to start", timeout: timeout) {
+            try await query("""
+                SELECT EXISTS (SELECT 1 FROM job_leases WHERE \(id) = ANY(job_ids))
+                    OR EXISTS (SELECT 1 FROM jobs WHERE id = \(id) AND state = 'running') AS started
+                """).first!.decode("started", as: Bool.self)
+        }
+    }
+
     /// Makes a job that waits for its retry backoff due now and wakes its queue's workers.
     func makeDueNow(_ id: Int) async throws {
         _ = try await withConnection { connection in

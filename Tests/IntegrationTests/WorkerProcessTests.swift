@@ -37,9 +37,7 @@ import Testing
             let first = try await ChildProcess.worker(database, pool: pool, ["WORKER_LEASE_WINDOW_MS": "60000", "WORKER_DEAD_AFTER_MS": "120000"])
             defer { first.stopNow() }
             let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 30000}"#, options: JobOptions(maxAttempts: 1))
-            try await eventually("the job to be leased", timeout: .seconds(30)) {
-                try await pool.query("SELECT count(*) AS n FROM job_leases WHERE \(id) = ANY(job_ids)").first!.decode("n", as: Int.self) == 1
-            }
+            try await pool.waitUntilStarted(id)
             #expect(try await pool.job(id).state == .available)
             first.signal(SIGKILL)
             try await first.waitForExit(timeout: .seconds(30))
@@ -87,7 +85,7 @@ import Testing
             let worker = try await ChildProcess.worker(database, pool: pool, ["WORKER_SHUTDOWN_TIMEOUT_MS": "5000"])
             defer { worker.stopNow() }
             let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 1000}"#)
-            try await pool.waitForJob(id, "to run") { $0.state == .running }
+            try await pool.waitUntilStarted(id)
             worker.signal(SIGTERM)
             let status = try await worker.waitForExit(timeout: .seconds(30))
             #expect(status == 0, "stderr: \(worker.errorOutput)")
@@ -154,9 +152,7 @@ import Testing
             ])
             defer { worker.stopNow() }
             let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 30000}"#)
-            try await eventually("the job to be leased", timeout: .seconds(30)) {
-                try await pool.query("SELECT count(*) AS n FROM job_leases WHERE \(id) = ANY(job_ids)").first!.decode("n", as: Int.self) == 1
-            }
+            try await pool.waitUntilStarted(id)
             let started = ContinuousClock.now
             let cancel = try await ChildProcess.admin(database, "jobs", "cancel", String(id))
             #expect(cancel.status == 0, "stderr: \(cancel.error)")

@@ -6,10 +6,12 @@ struct JobExecution: Sendable {
     let run: JobRun
     let context: ProcessorContext
 
-    func perform() async -> JobRunEnd {
+    /// Starts the attempt; the run's `onEnd` hears how it ended.
+    func start() {
         let job = run.job
         guard let handler = context.registry.handler(for: job.kind) else {
-            return .outcome(.failed(error: "unknown job kind \"\(job.kind)\": no handler is registered for it in this worker", retryable: true))
+            run.stop(.outcome(.failed(error: "unknown job kind \"\(job.kind)\": no handler is registered for it in this worker", retryable: true)))
+            return
         }
         let timeout = job.timeout ?? context.registry.defaultTimeout(for: job.kind) ?? context.queue.configuration.defaultTimeout
         let jobContext = JobContext(
@@ -36,7 +38,6 @@ struct JobExecution: Sendable {
                 return .failed(error: String(describing: error), retryable: true)
             }
         }
-        return await run.end()
     }
 }
 

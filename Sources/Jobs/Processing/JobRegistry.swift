@@ -31,10 +31,17 @@ public struct JobRegistry: Sendable {
         _ type: Arguments.Type,
         run: @escaping @Sendable (Arguments, JobContext) async throws -> JobOutcome?
     ) {
+        let decoder = JSONDecoder()
+        // Jobs without arguments all carry `{}`: decode it once.
+        let noArguments = try? decoder.decode(Arguments.self, from: Data("{}".utf8))
         handlers[Arguments.kind] = { args, context in
             let arguments: Arguments
             do {
-                arguments = try JSONDecoder().decode(Arguments.self, from: Data(args.utf8))
+                if args == "{}", let noArguments {
+                    arguments = noArguments
+                } else {
+                    arguments = try decoder.decode(Arguments.self, from: Data(args.utf8))
+                }
             } catch {
                 throw JobError.permanent("cannot decode the arguments of \(Arguments.kind): \(error)")
             }

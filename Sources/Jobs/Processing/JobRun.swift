@@ -9,33 +9,40 @@ enum JobRunEnd: Sendable, Equatable {
 }
 
 /// One attempt in flight: the handler's task, its deadline, and whoever stops it first
-/// (the handler finishing, the timeout, a cancel request, shutdown) decides how it ended.
-/// Deadlines are watched for all runs together (`RunningJobs.stopExpired`), not by a timer
-/// per job: a timer task per job costs more than a no-op job itself.
+/// (the handler finishing, the timeout, a cancel request, shutdown) decides how it ended,
+/// which `onEnd` hears once. Deadlines are watched for all runs together
+/// (`RunningJobs.stopExpired`), not by a timer per job: a timer task per job costs more than
+/// a no-op job itself.
 ///
-/// The handler runs in a task of its own, not a child task, on purpose: a handler that
+/// The handler runs in a task of its own, and nothing waits for that task: a handler that
 /// ignores cancellation must not keep its worker from moving on or shutting down.
 final class JobRun: Sendable {
     let job: ClaimedJob
     /// The claim lease whose lock covers the attempt until it closes; nil when claimed for good.
     let lease: JobLease?
+    private let onEnd: @Sendable (JobRunEnd) -> Void
     private let deadline = Mutex<(at: ContinuousClock.Instant, timeout: Duration)?>(nil)
-    private let state = Mutex<(end: JobRunEnd?, waiter: CheckedContinuation<JobRunEnd, Never>?)>((nil, nil))
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let state = Mutex<(ended: Bool, task: Task<Void, Never>?)>((false, nil))
 
-    init(job: ClaimedJob, lease: JobLease?) {
+    init(job: ClaimedJob, lease: JobLease?, onEnd: @escaping @Sendable (JobRunEnd) -> Void) {
         self.job = job
         self.lease = lease
+        self.onEnd = onEnd
     }
 
     /// Whether the database shows the attempt as running (its lease, if any, has closed).
     var isDurable: Bool { !(lease?.holds(job.id) ?? false) }
 
-    /// Starts the handler; `end()` then waits for it, or for whatever stops the run first.
+    /// Starts the handler (unless the run was stopped already).
     func start(timeout: Duration, handler: @escaping @Sendable () async -> JobOutcome) {
         deadline.withLock { $0 = (ContinuousClock.now + timeout, timeout) }
+        guard !state.withLock({ $0.ended }) else { return }
         let work = Task { self.stop(.outcome(await handler())) }
-        tasks.withLock { $0 = [work] }
+        let ended = state.withLock { state in
+            if !state.ended { state.task = work }
+            return state.ended
+        }
+        if ended { work.cancel() }
     }
 
     /// Fails the run if its deadline has passed.
@@ -46,27 +53,15 @@ final class JobRun: Sendable {
 
     /// Ends the attempt now with `end` unless it already ended; cancels what still runs.
     func stop(_ end: JobRunEnd) {
-        let waiter = state.withLock { state -> CheckedContinuation<JobRunEnd, Never>?? in
-            guard state.end == nil else { return .none }
-            state.end = end
-            defer { state.waiter = nil }
-            return .some(state.waiter)
+        let task = state.withLock { state -> Task<Void, Never>?? in
+            guard !state.ended else { return .none }
+            state.ended = true
+            defer { state.task = nil }
+            return .some(state.task)
         }
-        guard let waiter else { return }
-        waiter?.resume(returning: end)
-        tasks.withLock { $0 }.forEach { $0.cancel() }
-    }
-
-    /// Waits for the attempt to end.
-    func end() async -> JobRunEnd {
-        await withCheckedContinuation { continuation in
-            let ended = state.withLock { state -> JobRunEnd? in
-                if let end = state.end { return end }
-                state.waiter = continuation
-                return nil
-            }
-            if let ended { continuation.resume(returning: ended) }
-        }
+        guard let task else { return }
+        task?.cancel()
+        onEnd(end)
     }
 }
 

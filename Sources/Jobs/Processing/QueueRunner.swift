@@ -67,7 +67,7 @@ final class QueueRunner: Sendable {
                     if let lease { leases.append(lease) }
                     failures = 0
                     freeSince = nil
-                    for job in jobs { start(job, lease: lease, in: &group) }
+                    for job in jobs { start(job, lease: lease) }
                     if jobs.count == limit { notified.store(true, ordering: .relaxed) }
                     if jobs.count == limit && free > limit { continue }
                 } catch {
@@ -176,20 +176,24 @@ final class QueueRunner: Sendable {
         session.release()
     }
 
-    private func start(_ job: ClaimedJob, lease: JobLease?, in group: inout DiscardingTaskGroup) {
-        let run = JobRun(job: job, lease: lease)
-        context.running.insert(run)
-        inFlight.add(1, ordering: .relaxed)
-        group.addTask { [context] in
-            let end = await JobExecution(run: run, context: context).perform()
+    private func start(_ job: ClaimedJob, lease: JobLease?) {
+        let run = JobRun(job: job, lease: lease) { [self, context, concurrency] end in
             context.running.remove(job.id)
-            self.inFlight.subtract(1, ordering: .relaxed)
+            let free = concurrency - inFlight.subtract(1, ordering: .relaxed).newValue
             let result: JobResult? = if case .outcome(let outcome) = end { JobResult(job: job, outcome: outcome) } else { nil }
-            if !(lease?.end(job, result) ?? false), let result {
+            let ended = lease?.end(job, result)
+            if ended != true, let result {
                 context.completer.add(result)
             }
-            self.poke()
+            // Wake the claim loop only when it has something to do: the first free slot
+            // (its linger starts), half the slots free, the lease's last job, or shutdown.
+            if free == 1 || free == max(1, concurrency / 2) || (ended == true && lease?.isDone == true) || context.isStopping {
+                poke()
+            }
         }
+        context.running.insert(run)
+        inFlight.add(1, ordering: .relaxed)
+        JobExecution(run: run, context: context).start()
     }
 
     private func drain(leases: inout [JobLease]) async {
