@@ -19,10 +19,13 @@ extension JobQueue {
             UPDATE jobs SET state = 'running', attempt = jobs.attempt + 1, worker_id = \(workerID),
                             attempted_at = now(), heartbeat_at = now()
             FROM next WHERE jobs.id = next.id
-            RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args, jobs.attempt, jobs.max_attempts,
-                      jobs.timeout_seconds, jobs.created_at, jobs.run_at, jobs.attempted_at
+            RETURNING jobs.id, jobs.kind, jobs.queue, jobs.args, jobs.attempt, jobs.max_attempts, jobs.timeout_seconds,
+                      (extract(epoch FROM jobs.created_at) * 1000)::int8 AS created_ms,
+                      (extract(epoch FROM jobs.run_at) * 1000)::int8 AS run_ms, jobs.attempted_at
             """)
-        return try result.rows.map(ClaimedJob.init(row:))
+        let rows = result.rows
+        guard let attemptedAt = try rows.first?.decode("attempted_at", as: Date.self) else { return [] }
+        return try rows.map { try ClaimedJob(row: $0, attemptedAt: attemptedAt) }
     }
 
     /// Claims in a transaction of its own.

@@ -71,19 +71,6 @@ public struct ClaimedJob: Sendable, Equatable {
     public var runAt: Date
     public var attemptedAt: Date
 
-    init(row: PostgresRow) throws {
-        id = try row.decode("id")
-        kind = try row.decode("kind")
-        queue = try row.decode("queue")
-        args = try row.decode("args", as: PostgresJSON.self).text
-        attempt = try row.decode("attempt")
-        maxAttempts = try row.decode("max_attempts")
-        timeout = try row.decode("timeout_seconds", as: Int?.self).map { .seconds($0) }
-        createdAt = try row.decode("created_at")
-        runAt = try row.decode("run_at")
-        attemptedAt = try row.decode("attempted_at")
-    }
-
     /// From a row with `created_ms` and `run_ms` (milliseconds since 1970: far cheaper to
     /// read than timestamps) and the batch's shared `attemptedAt`.
     init(row: PostgresRow, attemptedAt: Date) throws {

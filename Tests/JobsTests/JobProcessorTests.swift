@@ -9,7 +9,7 @@ struct QuickJob: JobArguments {
     static let kind = "test.quick"
 }
 
-/// Outlives a short lease window.
+/// Runs until the database shows it running (its lease closed and marked it so), at most a minute.
 struct MediumJob: JobArguments {
     static let kind = "test.medium"
 }
@@ -21,12 +21,18 @@ struct SlowJob: JobArguments {
 
 /// A `JobProcessor` running inside the test process, against a real database.
 @Suite struct JobProcessorTests {
-    func registry() -> JobRegistry {
+    func registry(_ pool: PostgresPool) -> JobRegistry {
         var registry = JobRegistry()
         registry.register(QuickJob.self) { _, _ in .completed }
-        registry.register(MediumJob.self) { _, _ in
-            try await Task.sleep(for: .milliseconds(1500))
-            return .completed
+        registry.register(MediumJob.self) { _, context in
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                let id = context.job.id
+                let state = try await pool.withConnection { try JobQueue().find(id: id, on: $0) }?.state
+                if state == .running { return .completed }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            throw JobError.permanent("never marked running")
         }
         registry.register(SlowJob.self) { _, _ in
             try await Task.sleep(for: .seconds(30))
@@ -47,7 +53,7 @@ struct SlowJob: JobArguments {
         configuration.deadAfter = .seconds(120)
         configure(&configuration)
         let processor = JobProcessor(
-            queue: queue, pool: pool, databaseURL: database.url, registry: registry(),
+            queue: queue, pool: pool, databaseURL: database.url, registry: registry(pool),
             configuration: configuration, logger: Logger(label: "test"))
         let running = Task { try await processor.run() }
         do {
@@ -112,10 +118,8 @@ struct SlowJob: JobArguments {
             try await withProcessor(database, pool, configure: { $0.leaseWindow = .milliseconds(200) }) {
                 let quick = try await JobQueue().enqueue(NewJob(QuickJob()), pool: pool).id
                 let medium = try await JobQueue().enqueue(NewJob(MediumJob()), pool: pool).id
-                try await eventually("the medium job to be marked running once its lease closed", timeout: .seconds(30)) {
-                    try await pool.withConnection { try JobQueue().find(id: medium, on: $0) }?.state == .running
-                }
-                try await eventually("both jobs to complete", timeout: .seconds(30)) {
+                // The medium job completes only once it has been seen running.
+                try await eventually("both jobs to complete", timeout: .seconds(60)) {
                     try await pool.query("SELECT count(*) AS n FROM jobs WHERE state = 'completed' AND id = ANY(\([quick, medium]))")
                         .first!.decode("n", as: Int.self) == 2
                 }
