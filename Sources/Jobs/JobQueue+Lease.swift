@@ -16,7 +16,8 @@ extension JobQueue {
 
     /// Begins a lease on the caller's session: opens its transaction and locks up to `limit`
     /// due jobs of `queue` in claim order, skipping rows other leases hold, in one round
-    /// trip. Writes nothing: the lock is the claim for as long as the transaction lasts. A
+    /// trip. Writes nothing: the lock (`FOR NO KEY UPDATE`, the lease never changes a key)
+    /// is the claim for as long as the transaction lasts. A
     /// paused queue hands out nothing. The caller ends the transaction (`closeLease`, or
     /// ROLLBACK). The server ends a lease left idle longer than `idleTimeout` (a frozen
     /// worker), which frees its jobs.
@@ -35,7 +36,7 @@ extension JobQueue {
               AND NOT EXISTS (SELECT 1 FROM job_queues WHERE name = \(queue) AND paused_at IS NOT NULL)
             ORDER BY priority, run_at, id
             LIMIT \(max(limit, 0))
-            FOR UPDATE SKIP LOCKED
+            FOR NO KEY UPDATE SKIP LOCKED
             """,
         ])
         let attemptedAt = try results[2].first!.decode("attempted_at", as: Date.self)
