@@ -14,6 +14,12 @@ struct MediumJob: JobArguments {
     static let kind = "test.medium"
 }
 
+/// Holds its slot for half a minute.
+struct LongJob: JobArguments {
+    static let kind = "test.long"
+    static var defaults: JobOptions { JobOptions(timeout: .seconds(120)) }
+}
+
 struct SlowJob: JobArguments {
     static let kind = "test.slow"
     static var defaults: JobOptions { JobOptions(maxAttempts: 1, timeout: .seconds(1)) }
@@ -33,6 +39,10 @@ struct SlowJob: JobArguments {
                 try await Task.sleep(for: .milliseconds(20))
             }
             throw JobError.permanent("never marked running")
+        }
+        registry.register(LongJob.self) { _, _ in
+            try await Task.sleep(for: .seconds(30))
+            return .completed
         }
         registry.register(SlowJob.self) { _, _ in
             try await Task.sleep(for: .seconds(30))
@@ -142,6 +152,28 @@ struct SlowJob: JobArguments {
                 let row = try await pool.query("SELECT attempt, heartbeat_at IS NOT NULL AS marked FROM jobs WHERE id = \(id)").first!
                 #expect(try row.decode("attempt", as: Int.self) == 1)
                 #expect(try row.decode("marked", as: Bool.self))
+            }
+        }
+    }
+
+    @Test func aFreeSlotIsClaimedSoonWhileOtherSlotsStillRun() async throws {
+        try await TestDatabase.with { database, pool in
+            try await withProcessor(database, pool, configure: { $0.shutdownTimeout = .milliseconds(200) }) {
+                let long = try await JobQueue().enqueue(NewJob(LongJob()), pool: pool).id
+                try await eventually("the long job to start", timeout: .seconds(30)) {
+                    try await pool.query("""
+                        SELECT EXISTS (SELECT 1 FROM job_leases WHERE \(long) = ANY(job_ids))
+                            OR EXISTS (SELECT 1 FROM jobs WHERE id = \(long) AND state = 'running') AS started
+                        """).first!.decode("started", as: Bool.self)
+                }
+                // Claims wait for every slot to be free only for `claimLinger` (5 ms), not for
+                // the long job's 30 s.
+                let started = ContinuousClock.now
+                let quick = try await JobQueue().enqueue(NewJob(QuickJob()), pool: pool).id
+                try await eventually("the quick job to complete", timeout: .seconds(30)) {
+                    try await pool.withConnection { try JobQueue().find(id: quick, on: $0) }?.state == .completed
+                }
+                #expect(ContinuousClock.now - started < .seconds(20), "a free slot waited for the long job")
             }
         }
     }

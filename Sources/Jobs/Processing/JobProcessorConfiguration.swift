@@ -19,7 +19,7 @@ public struct JobProcessorConfiguration: Sendable {
     /// jobs running at once (two writes per job).
     public var leaseWindow: Duration = .seconds(1)
     /// How long a free slot may wait for more to free up, so that one claim takes many jobs,
-    /// before it is claimed for alone. Claims go at once when half the slots are free.
+    /// before it is claimed for alone. Claims go at once when every slot is free.
     public var claimLinger: Duration = .milliseconds(5)
     /// Leases one queue may hold open at once; each holds a database connection.
     public var maxOpenLeases: Int = 2

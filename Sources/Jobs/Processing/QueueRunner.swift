@@ -44,9 +44,10 @@ final class QueueRunner: Sendable {
 
     private func claimUntilStopped(group: inout DiscardingTaskGroup, leases: inout [JobLease]) async {
         let configuration = context.configuration
-        // Claims wait until half the slots are free, or a slot has been free for
-        // `claimLinger`: short jobs are claimed in large batches, and no slot idles long.
-        let threshold = max(1, concurrency / 2)
+        // Claims wait until every slot is free, or a slot has been free for `claimLinger`:
+        // short jobs are claimed in large batches (fewer leases open at once, fewer locked
+        // rows for other claims to step over), and no slot idles long.
+        let threshold = concurrency
         var failures = 0
         var nextPoll = ContinuousClock.now + configuration.pollInterval
         var freeSince: ContinuousClock.Instant?
@@ -186,8 +187,8 @@ final class QueueRunner: Sendable {
                 context.completer.add(result)
             }
             // Wake the claim loop only when it has something to do: the first free slot
-            // (its linger starts), half the slots free, the lease's last job, or shutdown.
-            if free == 1 || free == max(1, concurrency / 2) || (ended == true && lease?.isDone == true) || context.isStopping {
+            // (its linger starts), every slot free, the lease's last job, or shutdown.
+            if free == 1 || free == concurrency || (ended == true && lease?.isDone == true) || context.isStopping {
                 poke()
             }
         }
