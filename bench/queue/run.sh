@@ -32,12 +32,12 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 for round in $(seq 1 "$ROUNDS"); do
     echo "round $round of $ROUNDS" >&2
     "$BIN/context0-bench-queue" --database-url "$URL" --jobs "$JOBS" --workers "$WORKERS" \
-        --concurrency "$CONCURRENCY" --latency-samples "$SAMPLES" | tee /dev/stderr >>"$out"
+        --concurrency "$CONCURRENCY" --latency-samples "$SAMPLES" | tee -a "$out" >&2
     .deps/venv/bin/python bench/queue/peers.py --system pgqueuer --database-url "$URL" \
-        --jobs "$JOBS" --workers "$WORKERS" --latency-samples "$SAMPLES" | tee /dev/stderr >>"$out"
+        --jobs "$JOBS" --workers "$WORKERS" --latency-samples "$SAMPLES" | tee -a "$out" >&2
 done
 .deps/venv/bin/python bench/queue/peers.py --system procrastinate --database-url "$URL" \
-    --jobs "$JOBS" --workers "$WORKERS" --latency-samples "$SAMPLES" | tee /dev/stderr >>"$out"
+    --jobs "$JOBS" --workers "$WORKERS" --latency-samples "$SAMPLES" | tee -a "$out" >&2
 
 # One RESULT line per system (the median of its rounds, field by field), then RATIO: our
 # jobs/s over each peer's.
