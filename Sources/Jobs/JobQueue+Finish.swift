@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 
 extension JobQueue {
-    /// Writes finished attempts, all in one statement. Fenced: a result only applies while
+    /// Writes finished attempts, in one round trip (`writeStatements`). Fenced: a result only applies while
     /// its job is still running under the same attempt, so an owner that lost its job (it was
     /// rescued and claimed again) changes nothing. Returns the ids that were applied.
     ///

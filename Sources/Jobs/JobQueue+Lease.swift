@@ -17,14 +17,15 @@ extension JobQueue {
     /// Begins a lease on the caller's session: opens its transaction and locks up to `limit`
     /// due jobs of `queue` in claim order, skipping rows other leases hold, in one round
     /// trip. Writes nothing: the lock (`FOR NO KEY UPDATE`, the lease never changes a key)
-    /// is the claim for as long as the transaction lasts. A
-    /// paused queue hands out nothing. The caller ends the transaction (`closeLease`, or
+    /// is the claim for as long as the transaction lasts. A paused queue hands out nothing.
+    /// The caller ends the transaction (`closeLease`, or
     /// ROLLBACK). The server ends a lease left idle longer than `idleTimeout` (a frozen
-    /// worker), which frees its jobs.
-    public func beginLease(queue: String, limit: Int, idleTimeout: Duration, on connection: PostgresConnection) throws -> LockedBatch {
+    /// worker), which frees its jobs; nil: never.
+    public func beginLease(queue: String, limit: Int, idleTimeout: Duration?, on connection: PostgresConnection) throws -> LockedBatch {
+        let idleMilliseconds = idleTimeout.map { max(1, Int($0.seconds * 1000)) } ?? 0
         let results = try connection.pipeline([
             "BEGIN",
-            PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(Int(idleTimeout.seconds * 1000))"),
+            PostgresQuery(unsafeSQL: "SET LOCAL idle_in_transaction_session_timeout = \(idleMilliseconds)"),
             "SELECT now() AS attempted_at",
             // Times in whole milliseconds: 13 digits read without an allocation.
             """

@@ -44,10 +44,6 @@ final class QueueRunner: Sendable {
 
     private func claimUntilStopped(group: inout DiscardingTaskGroup, leases: inout [JobLease]) async {
         let configuration = context.configuration
-        // Claims wait until every slot is free, or a slot has been free for `claimLinger`:
-        // short jobs are claimed in large batches (fewer leases open at once, fewer locked
-        // rows for other claims to step over), and no slot idles long.
-        let threshold = concurrency
         var failures = 0
         var nextPoll = ContinuousClock.now + configuration.pollInterval
         var freeSince: ContinuousClock.Instant?
@@ -57,7 +53,10 @@ final class QueueRunner: Sendable {
             let free = concurrency - inFlight.load(ordering: .relaxed)
             freeSince = free > 0 ? (freeSince ?? now) : nil
             let lingered = freeSince.map { now - $0 >= configuration.claimLinger } ?? false
-            if free >= threshold || lingered, notified.exchange(false, ordering: .relaxed) {
+            // Claims wait until every slot is free, or a slot has been free for `claimLinger`:
+            // short jobs are claimed in large batches (fewer leases open at once, fewer locked
+            // rows for other claims to step over), and no slot idles long.
+            if free == concurrency || lingered, notified.exchange(false, ordering: .relaxed) {
                 let limit = min(free, configuration.maxClaimBatch)
                 do {
                     if leases.count >= configuration.maxOpenLeases {
