@@ -3,16 +3,9 @@ import Jobs
 import Postgres
 import TestSupport
 
-/// Settings that make a worker react in fractions of a second, so tests about heartbeats,
-/// rescue and polling finish quickly. Tests override single entries.
-let fastWorkerSettings = [
-    "WORKER_QUEUES": "default=4",
-    "WORKER_POLL_INTERVAL_MS": "200",
-    "WORKER_HEARTBEAT_INTERVAL_MS": "200",
-    "WORKER_DEAD_AFTER_MS": "1500",
-    "WORKER_MAINTENANCE_INTERVAL_MS": "200",
-    "LOG_LEVEL": "notice",
-]
+/// Heartbeats, rescue and polling in fractions of a second, so tests about them finish
+/// quickly. Tests override single entries.
+let integrationWorkerSettings = ChildProcess.fastWorkerSettings(queues: "default=4", deadAfterMilliseconds: 1500, maintenanceMilliseconds: 200)
 
 /// A child process died when it should run; the description says how.
 struct TestFailure: Error, CustomStringConvertible {
@@ -23,7 +16,7 @@ extension ChildProcess {
     /// Starts `context0-worker` on `database` with the fast settings (`settings` win) and
     /// waits until it has registered and listens.
     static func worker(_ database: TestDatabase, pool: PostgresPool, _ settings: [String: String] = [:]) async throws -> ChildProcess {
-        try await worker(environment: fastWorkerSettings.merging(settings) { $1 }.merging(["DATABASE_URL": database.url]) { $1 }, pool: pool)
+        try await worker(environment: integrationWorkerSettings.merging(settings) { $1 }.merging(["DATABASE_URL": database.url]) { $1 }, pool: pool)
     }
 
     /// Runs `context0-admin` against `database` to completion.

@@ -165,6 +165,18 @@ import Testing
         }
     }
 
+    @Test func aLeaseWindowNotShorterThanDeadAfterIsRefusedAtStart() async throws {
+        try await TestDatabase.with { database, _ in
+            for (window, deadAfter) in [("1500", "1500"), ("30000", "20000"), ("70000", "120000")] {
+                let result = try await ChildProcess.run("context0-worker", [], environment: [
+                    "DATABASE_URL": database.url, "WORKER_LEASE_WINDOW_MS": window, "WORKER_DEAD_AFTER_MS": deadAfter,
+                ])
+                #expect(result.status != 0)
+                #expect(result.error.contains("WORKER_LEASE_WINDOW_MS"), "stderr: \(result.error)")
+            }
+        }
+    }
+
     @Test func unknownKindFailsTheAttemptSayingSo() async throws {
         try await TestDatabase.with { database, pool in
             let worker = try await ChildProcess.worker(database, pool: pool)

@@ -26,6 +26,19 @@ extension ChildProcess {
         throw lastError!
     }
 
+    /// Settings that make a worker react within a fraction of a second (polls, heartbeats,
+    /// rescue), running `queues` (`name=concurrency,…`).
+    public static func fastWorkerSettings(queues: String, deadAfterMilliseconds: Int = 3000, maintenanceMilliseconds: Int = 500) -> [String: String] {
+        [
+            "WORKER_QUEUES": queues,
+            "WORKER_POLL_INTERVAL_MS": "200",
+            "WORKER_HEARTBEAT_INTERVAL_MS": "200",
+            "WORKER_DEAD_AFTER_MS": String(deadAfterMilliseconds),
+            "WORKER_MAINTENANCE_INTERVAL_MS": String(maintenanceMilliseconds),
+            "LOG_LEVEL": "notice",
+        ]
+    }
+
     /// Starts `context0-worker` with `environment` and waits until it has registered and a
     /// LISTEN connection is up (its own, unless a killed worker's lingers), so NOTIFYs reach it.
     public static func worker(environment: [String: String], pool: PostgresPool) async throws -> ChildProcess {

@@ -37,15 +37,7 @@ final class ContextServer: Sendable {
         http = HTTPClient(baseURL: "http://127.0.0.1:\(port)")
     }
 
-    /// Settings that make the worker react within a fraction of a second.
-    static let workerSettings = [
-        "WORKER_QUEUES": "default=4,ingest=2,embedding=2",
-        "WORKER_POLL_INTERVAL_MS": "200",
-        "WORKER_HEARTBEAT_INTERVAL_MS": "200",
-        "WORKER_DEAD_AFTER_MS": "3000",
-        "WORKER_MAINTENANCE_INTERVAL_MS": "500",
-        "LOG_LEVEL": "notice",
-    ]
+    static let workerSettings = ChildProcess.fastWorkerSettings(queues: "default=4,ingest=2,embedding=2")
 
     /// Runs `body` with a fresh database, the API and (if `withWorker`) a worker on it;
     /// stops both processes and drops the database afterwards.

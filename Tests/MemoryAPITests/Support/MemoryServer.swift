@@ -44,16 +44,8 @@ final class MemoryServer: Sendable {
         http = HTTPClient(baseURL: "http://127.0.0.1:\(port)")
     }
 
-    /// Settings that make the worker react within a fraction of a second, on every queue the
-    /// memory features use.
-    static let workerSettings = [
-        "WORKER_QUEUES": "default=2,ingest=2,embedding=2,extraction=2",
-        "WORKER_POLL_INTERVAL_MS": "200",
-        "WORKER_HEARTBEAT_INTERVAL_MS": "200",
-        "WORKER_DEAD_AFTER_MS": "3000",
-        "WORKER_MAINTENANCE_INTERVAL_MS": "500",
-        "LOG_LEVEL": "notice",
-    ]
+    /// Every queue the memory features use.
+    static let workerSettings = ChildProcess.fastWorkerSettings(queues: "default=2,ingest=2,embedding=2,extraction=2")
 
     /// The language model settings: the scripted server, or explicitly none (an inherited
     /// `LLM_BASE_URL` must not turn the offline configuration into an LLM one).

@@ -23,14 +23,8 @@ final class UsageServer: Sendable {
         http = HTTPClient(baseURL: "http://127.0.0.1:\(port)")
     }
 
-    static let workerSettings = [
-        "WORKER_QUEUES": "default=2,ingest=2,embedding=2,extraction=2,maintenance=2,webhooks=8",
-        "WORKER_POLL_INTERVAL_MS": "200",
-        "WORKER_HEARTBEAT_INTERVAL_MS": "200",
-        "WORKER_DEAD_AFTER_MS": "3000",
-        "WORKER_MAINTENANCE_INTERVAL_MS": "300",
-        "LOG_LEVEL": "notice",
-    ]
+    static let workerSettings = ChildProcess.fastWorkerSettings(
+        queues: "default=2,ingest=2,embedding=2,extraction=2,maintenance=2,webhooks=8", maintenanceMilliseconds: 300)
 
     /// Runs `body` with a server started with `environment` (for both processes), with or
     /// without a worker.
