@@ -1,5 +1,5 @@
 # Context0 — the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test test-sdks build bench-queue bench-embed db-start db-stop db-url migrate bench-memories
+.PHONY: run test test-sdks build bench-queue bench-embed db-start db-stop db-url migrate bench-memories bench-api bench-usage
 
 run:
 	@scripts/run.sh
@@ -15,17 +15,17 @@ build:
 	swift build -c release
 
 bench-queue:
-	@bench/queue/run.sh
+	@Benchmarks/Queue/run.sh
 
 bench-embed:
-	@bench/embed/run.sh
+	@Benchmarks/Embedding/run.sh
 
 bench-memories:
-	@bench/memories/run.sh
+	@Benchmarks/Memories/run.sh
 
-bench-api: ; @bench/api/run.sh
+bench-api: ; @Benchmarks/API/run.sh
 
-bench-usage: ; @bench/usage/run.sh
+bench-usage: ; @Benchmarks/Usage/run.sh
 
 db-start:
 	@scripts/setup.sh

@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import class Foundation.ProcessInfo
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -9,14 +10,9 @@ let package = Package(
     name: "Context0",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "context0-api", targets: ["API"]),
+        .executable(name: "context0-api", targets: ["APIServer"]),
         .executable(name: "context0-worker", targets: ["Workers"]),
         .executable(name: "context0-admin", targets: ["Admin"]),
-        .executable(name: "context0-bench-queue", targets: ["QueueBenchmark"]),
-        .executable(name: "context0-embedding-benchmark", targets: ["EmbeddingBenchmark"]),
-        .executable(name: "context0-bench-api", targets: ["APIBenchmark"]),
-        .executable(name: "context0-bench-memories", targets: ["MemoryBenchmark"]),
-        .executable(name: "context0-bench-usage", targets: ["UsageBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -71,11 +67,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "EmbeddingBenchmark",
-            dependencies: ["Embedding"],
-            swiftSettings: swiftSettings
-        ),
         .target(
             name: "LLM",
             dependencies: [
@@ -107,7 +98,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
+        // The HTTP API as a library (`buildApplication`), so tests run it in process;
+        // `APIServer` is the `context0-api` executable around it.
+        .target(
             name: "API",
             dependencies: [
                 "Postgres",
@@ -119,8 +112,18 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "APIServer",
+            dependencies: [
+                "API", "Core", "Embedding", "LLM",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -155,48 +158,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "BenchmarkSupport",
-            dependencies: [
-                "Postgres",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "QueueBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                "Postgres",
-                "Jobs",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "APIBenchmark",
-            dependencies: [
-                "BenchmarkSupport",
-                "Postgres",
-                "Jobs",
-                "Auth",
-                "Core",
-                "Embedding",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .target(
             name: "TestSupport",
             dependencies: [
-                "Postgres", "Jobs",
+                "API", "Auth", "Embedding", "LLM", "Postgres", "Jobs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // The API in process (HummingbirdTesting) against the real PostgreSQL: routes,
+        // error shapes, authentication, rate-limit headers.
+        .testTarget(
+            name: "APITests",
+            dependencies: ["TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -254,9 +234,73 @@ let package = Package(
             dependencies: ["Auth", "Jobs", "Postgres", "TestSupport"],
             swiftSettings: swiftSettings
         ),
+    ]
+)
+
+// Benchmarks (Benchmarks/<Name>/, `make bench-*`) exist only when CONTEXT0_BENCHMARKS is set
+// and non-empty: plain `swift build` and `make test` compile none of them.
+if let benchmarks = ProcessInfo.processInfo.environment["CONTEXT0_BENCHMARKS"], !benchmarks.isEmpty {
+    package.products += [
+        .executable(name: "context0-bench-queue", targets: ["QueueBenchmark"]),
+        .executable(name: "context0-embedding-benchmark", targets: ["EmbeddingBenchmark"]),
+        .executable(name: "context0-bench-api", targets: ["APIBenchmark"]),
+        .executable(name: "context0-bench-memories", targets: ["MemoryBenchmark"]),
+        .executable(name: "context0-bench-usage", targets: ["UsageBenchmark"]),
+    ]
+    package.targets += [
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Support/Sources",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "QueueBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                "Postgres",
+                "Jobs",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Queue/Sources",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "EmbeddingBenchmark",
+            dependencies: ["Embedding"],
+            path: "Benchmarks/Embedding/Sources",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "APIBenchmark",
+            dependencies: [
+                "BenchmarkSupport",
+                "Postgres",
+                "Jobs",
+                "Auth",
+                "Core",
+                "Embedding",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            path: "Benchmarks/API/Sources",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "MemoryBenchmark",
-            dependencies: ["BenchmarkSupport", "Auth", "Postgres", "Jobs", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "BenchmarkSupport",
+                "Auth",
+                "Postgres",
+                "Jobs",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Memories/Sources",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -272,7 +316,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            path: "Benchmarks/Usage/Sources",
             swiftSettings: swiftSettings
         ),
     ]
-)
+}

@@ -6,23 +6,57 @@
 # The suite is built and run in release mode: one build serves both the tests and the
 # executables (`.build/release/context0-admin` works afterwards, as the README promises).
 # The test that restarts PostgreSQL runs last, alone, and only against the embedded server.
+# It ends with how long each phase took (also when a phase fails).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 
 source scripts/lib.sh
+
+# --- phase timing ------------------------------------------------------------------------
+PHASES=()
+phase_started=$SECONDS
+phase_name=""
+start_phase() {
+    end_phase
+    phase_name="$1"
+    phase_started=$SECONDS
+    echo "test.sh: == $phase_name" >&2
+}
+end_phase() {
+    if [[ -n "$phase_name" ]]; then
+        PHASES+=("$(printf '%-12s %4d s' "$phase_name" $((SECONDS - phase_started)))")
+    fi
+    phase_name=""
+}
+finish() {
+    local status=$?
+    end_phase
+    release_database
+    echo "test.sh: timing (wall clock, $(nproc) cores)" >&2
+    for line in "${PHASES[@]}"; do echo "test.sh:   $line" >&2; done
+    echo "test.sh:   $(printf '%-12s %4d s' total "$SECONDS")" >&2
+    exit "$status"
+}
+trap finish EXIT
+
+# --- set-up: packages, wheels, PostgreSQL, secrets -------------------------------------------
+start_phase set-up
 scripts/setup.sh
 embedded=1
 [[ -n "${DATABASE_URL:-}" ]] && embedded=0
-trap release_database EXIT
 ensure_database
 ensure_jwt_secret
 
+# --- build ---------------------------------------------------------------------------------
+start_phase build
 swift build -c release --build-tests
 CONTEXT0_BIN_DIR="$(swift build -c release --show-bin-path)"
 export CONTEXT0_BIN_DIR
 "$CONTEXT0_BIN_DIR/context0-admin" migrate
 
+# --- Swift tests ---------------------------------------------------------------------------
+start_phase swift-tests
 swift test -c release --skip-build --skip ServerRestartTests
 if ((embedded)); then
     CONTEXT0_POSTGRES_SCRIPT="$ROOT/scripts/postgres.sh" swift test -c release --skip-build --filter ServerRestartTests
@@ -30,5 +64,6 @@ else
     echo "test.sh: DATABASE_URL points at an external server: skipping ServerRestartTests (they restart PostgreSQL)" >&2
 fi
 
-# The Python and JavaScript SDKs, over HTTP against the release executables just built.
+# --- SDK tests: the Python and JavaScript SDKs over HTTP against the executables just built
+start_phase sdk-tests
 scripts/test-sdks.sh

@@ -6,21 +6,21 @@ import Postgres
 
 /// Everything the API process is configured with, read from the environment here and
 /// nowhere else.
-struct APIConfiguration: Sendable {
-    var host: String
-    var port: Int
-    var databaseURL: String
-    var databasePoolSize: Int
-    var jwtSecret: String
-    var embedding: EmbeddingConfiguration
-    var rateLimits: RateLimitOverrides
-    var webhooks: WebhookSettings
+public struct APIConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var databaseURL: String
+    public var databasePoolSize: Int
+    public var jwtSecret: String
+    public var embedding: EmbeddingConfiguration
+    public var rateLimits: RateLimitOverrides
+    public var webhooks: WebhookSettings
     /// `METERING=off`: no rate limits and no request counting (for private deployments that
     /// bill nobody, and for measuring what metering costs). Users are still created and
     /// disabled users still refused.
-    var metering: Bool
+    public var metering: Bool
 
-    init(environment: [String: String]) throws {
+    public init(environment: [String: String]) throws {
         host = environment["HOST"] ?? "127.0.0.1"
         guard let port = Int(environment["PORT"] ?? "8000"), (1...65535).contains(port) else {
             throw ConfigurationError("PORT must be a number between 1 and 65535")
@@ -46,7 +46,7 @@ struct APIConfiguration: Sendable {
     }
 }
 
-struct ConfigurationError: Error, CustomStringConvertible {
-    let description: String
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
     init(_ description: String) { self.description = description }
 }

@@ -9,7 +9,7 @@ import Postgres
 
 /// Builds the API application: the database pool, the embedder, the routes and the services
 /// to run. `APICommand` calls it with the environment's configuration; tests can call it too.
-func buildApplication(
+public func buildApplication(
     configuration: APIConfiguration, embedder: any Embedder, model: (any LanguageModel)?, logger: Logger
 ) -> some ApplicationProtocol {
     let pool = PostgresPool(

@@ -6,7 +6,7 @@ import Testing
 extension ContextAPI {
     @Suite struct Authentication {
         /// One request to each of the five endpoints, with a body each would accept.
-        static func everyEndpoint(_ server: ContextServer, token: String?, headers: [String: String] = [:]) async throws -> [(String, HTTPAnswer)] {
+        static func everyEndpoint(_ server: TestServer, token: String?, headers: [String: String] = [:]) async throws -> [(String, HTTPAnswer)] {
             let source = "auth-\(UUID().uuidString.prefix(8))"
             let requests: [(String, String, RequestBody)] = [
                 ("POST", "add", addBody("Authentication probe document.", source: source)),
@@ -19,7 +19,7 @@ extension ContextAPI {
             for (method, endpoint, body) in requests {
                 var allHeaders = headers
                 if let token { allHeaders["Authorization"] = "Bearer \(token)" }
-                answers.append((endpoint, try await server.send(method, "/api/v1/context/\(endpoint)", body: body, headers: allHeaders)))
+                answers.append((endpoint, try await server.send(method, "/context/\(endpoint)", body: body, headers: allHeaders)))
             }
             return answers
         }
@@ -28,22 +28,22 @@ extension ContextAPI {
         static let successStatus = ["add": 201, "search": 202, "delete": 204, "view": 200, "view/docs": 200]
 
         @Test func aValidJWTIsAcceptedOnEveryEndpoint() async throws {
-            let server = try ContextServer.shared
-            for (endpoint, answer) in try await Self.everyEndpoint(server, token: server.token(ContextServer.newUser())) {
+            let server = try TestServer.shared
+            for (endpoint, answer) in try await Self.everyEndpoint(server, token: server.token(TestServer.newUser())) {
                 #expect(answer.status == Self.successStatus[endpoint], "\(endpoint): \(answer)")
             }
         }
 
         @Test func aMissingAuthorizationHeaderIs401() async throws {
-            let server = try ContextServer.shared
+            let server = try TestServer.shared
             for (endpoint, answer) in try await Self.everyEndpoint(server, token: nil) {
                 expectContextError(answer, 401, "\(endpoint) without Authorization")
             }
         }
 
         @Test func anAuthorizationHeaderThatIsNotBearerIs401() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let headers = [
                 "Basic " + Data("user:password".utf8).base64EncodedString(),
                 token,  // no scheme at all
@@ -67,15 +67,15 @@ extension ContextAPI {
             ("padded base64", "eyJhbGciOiJIUzI1NiJ9==.e30=.c2ln"),
         ])
         func aMalformedTokenIs401(_ label: String, _ token: String) async throws {
-            let server = try ContextServer.shared
+            let server = try TestServer.shared
             for (endpoint, answer) in try await Self.everyEndpoint(server, token: token) {
                 expectContextError(answer, 401, "\(endpoint) with a malformed token (\(label))")
             }
         }
 
         @Test func aTokenSignedWithAnotherSecretIs401() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let forged = ForgedToken.make(header: #"{"alg":"HS256","typ":"JWT"}"#, payload: ForgedToken.claims(user), secret: "not-the-secret")
             for (endpoint, answer) in try await Self.everyEndpoint(server, token: forged) {
                 expectContextError(answer, 401, "\(endpoint) with a bad signature")
@@ -83,8 +83,8 @@ extension ContextAPI {
         }
 
         @Test func aTokenWhoseClaimsWereChangedAfterSigningIs401() async throws {
-            let server = try ContextServer.shared
-            let genuine = server.token(ContextServer.newUser()).split(separator: ".").map(String.init)
+            let server = try TestServer.shared
+            let genuine = server.token(TestServer.newUser()).split(separator: ".").map(String.init)
             let tampered = genuine[0] + "." + ForgedToken.base64URL(ForgedToken.claims("someone-else")) + "." + genuine[2]
             for (endpoint, answer) in try await Self.everyEndpoint(server, token: tampered) {
                 expectContextError(answer, 401, "\(endpoint) with tampered claims")
@@ -92,15 +92,15 @@ extension ContextAPI {
         }
 
         @Test func algNoneIs401() async throws {
-            let server = try ContextServer.shared
-            let claims = ForgedToken.claims(ContextServer.newUser())
+            let server = try TestServer.shared
+            let claims = ForgedToken.claims(TestServer.newUser())
             let tokens = [
                 ForgedToken.make(header: #"{"alg":"none","typ":"JWT"}"#, payload: claims, secret: nil),
                 ForgedToken.make(header: #"{"alg":"None","typ":"JWT"}"#, payload: claims, secret: nil),
                 // alg none, yet with a valid HMAC over the header and payload
-                ForgedToken.make(header: #"{"alg":"none","typ":"JWT"}"#, payload: claims, secret: server.secret),
+                ForgedToken.make(header: #"{"alg":"none","typ":"JWT"}"#, payload: claims, secret: server.jwtSecret),
                 // no alg at all
-                ForgedToken.make(header: #"{"typ":"JWT"}"#, payload: claims, secret: server.secret),
+                ForgedToken.make(header: #"{"typ":"JWT"}"#, payload: claims, secret: server.jwtSecret),
             ]
             for token in tokens {
                 for (endpoint, answer) in try await Self.everyEndpoint(server, token: token) {
@@ -110,12 +110,12 @@ extension ContextAPI {
         }
 
         @Test func otherAlgorithmsAre401EvenWhenHMACSignedWithTheSecret() async throws {
-            let server = try ContextServer.shared
-            let claims = ForgedToken.claims(ContextServer.newUser())
+            let server = try TestServer.shared
+            let claims = ForgedToken.claims(TestServer.newUser())
             for algorithm in ["RS256", "HS384", "HS512", "ES256", "hs256"] {
                 // The classic confusion attack: the header claims another algorithm, the
                 // signature is an HMAC made with the shared secret.
-                let token = ForgedToken.make(header: #"{"alg":"\#(algorithm)","typ":"JWT"}"#, payload: claims, secret: server.secret)
+                let token = ForgedToken.make(header: #"{"alg":"\#(algorithm)","typ":"JWT"}"#, payload: claims, secret: server.jwtSecret)
                 for (endpoint, answer) in try await Self.everyEndpoint(server, token: token) {
                     expectContextError(answer, 401, "\(endpoint) with alg \(algorithm)")
                 }
@@ -123,8 +123,8 @@ extension ContextAPI {
         }
 
         @Test func anExpiredTokenIs401() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             for token in [server.token(user, expiresIn: -60), server.token(user, expiresIn: -86_400)] {
                 for (endpoint, answer) in try await Self.everyEndpoint(server, token: token) {
                     expectContextError(answer, 401, "\(endpoint) with an expired token")
@@ -133,19 +133,19 @@ extension ContextAPI {
         }
 
         @Test func tokensWithoutSubOrExpAre401() async throws {
-            let server = try ContextServer.shared
+            let server = try TestServer.shared
             let exp = Int(Date().timeIntervalSince1970) + 3600
             let header = #"{"alg":"HS256","typ":"JWT"}"#
             let payloads = [
                 #"{"exp":\#(exp)}"#,
-                #"{"sub":"\#(ContextServer.newUser())"}"#,
+                #"{"sub":"\#(TestServer.newUser())"}"#,
                 #"{"sub":"","exp":\#(exp)}"#,
                 #"{"sub":42,"exp":\#(exp)}"#,
-                #"{"sub":"\#(ContextServer.newUser())","exp":"tomorrow"}"#,
+                #"{"sub":"\#(TestServer.newUser())","exp":"tomorrow"}"#,
                 "[]",
             ]
             for payload in payloads {
-                let token = ForgedToken.make(header: header, payload: payload, secret: server.secret)
+                let token = ForgedToken.make(header: header, payload: payload, secret: server.jwtSecret)
                 for (endpoint, answer) in try await Self.everyEndpoint(server, token: token) {
                     expectContextError(answer, 401, "\(endpoint) with claims \(payload)")
                 }
@@ -155,20 +155,20 @@ extension ContextAPI {
         /// RFC 7519 §2: a NumericDate "can represent non-integer values"; libraries that
         /// stamp `exp` from a float clock send e.g. 1767225600.5.
         @Test func aFractionalExpIsAccepted() async throws {
-            let server = try ContextServer.shared
+            let server = try TestServer.shared
             let exp = Double(Int(Date().timeIntervalSince1970) + 3600) + 0.5
             let token = ForgedToken.make(header: #"{"alg":"HS256","typ":"JWT"}"#,
-                                         payload: #"{"sub":"\#(ContextServer.newUser())","exp":\#(exp)}"#, secret: server.secret)
-            let answer = try await server.get("view", token: token)
+                                         payload: #"{"sub":"\#(TestServer.newUser())","exp":\#(exp)}"#, secret: server.jwtSecret)
+            let answer = try await server.contextGet("view", token: token)
             #expect(answer.status == 200, "a valid token with a fractional exp: \(answer)")
             let expired = ForgedToken.make(header: #"{"alg":"HS256","typ":"JWT"}"#,
-                                           payload: #"{"sub":"\#(ContextServer.newUser())","exp":\#(exp - 7200)}"#, secret: server.secret)
-            expectContextError(try await server.get("view", token: expired), 401, "an expired fractional exp")
+                                           payload: #"{"sub":"\#(TestServer.newUser())","exp":\#(exp - 7200)}"#, secret: server.jwtSecret)
+            expectContextError(try await server.contextGet("view", token: expired), 401, "an expired fractional exp")
         }
 
         @Test func apiKeysWorkUntilRevoked() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let key = try await server.createKey(user: user)
             #expect(key.key.hasPrefix("c0_"))
             for (endpoint, answer) in try await Self.everyEndpoint(server, token: key.key) {
@@ -187,8 +187,8 @@ extension ContextAPI {
         }
 
         @Test func unknownAPIKeysAre401() async throws {
-            let server = try ContextServer.shared
-            let live = try await server.createKey(user: ContextServer.newUser())
+            let server = try TestServer.shared
+            let live = try await server.createKey(user: TestServer.newUser())
             var altered = Array(live.key)
             altered[altered.count - 1] = altered.last == "a" ? "b" : "a"
             for token in ["c0_" + String(repeating: "x", count: 40), String(altered), "c0_", live.key + "x"] {
@@ -199,8 +199,8 @@ extension ContextAPI {
         }
 
         @Test func aTokenLackingTheScopeIs403() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let readOnly = server.token(user, scopes: ["context:read"])
             let writeOnly = server.token(user, scopes: ["context:write"])
             let unrelated = server.token(user, scopes: ["memories:read", "chat"])
@@ -212,36 +212,36 @@ extension ContextAPI {
             let deleteRequest = RequestBody.json(["source": source, "by_doc": true, "by_id": false])
 
             for token in [readOnly, unrelated, none] {
-                expectContextError(try await server.post("add", token: token, addRequest), 403, "add without context:write")
-                expectContextError(try await server.post("delete", token: token, deleteRequest), 403, "delete without context:write")
+                expectContextError(try await server.contextPost("add", token: token, addRequest), 403, "add without context:write")
+                expectContextError(try await server.contextPost("delete", token: token, deleteRequest), 403, "delete without context:write")
             }
             for token in [writeOnly, unrelated, none] {
-                expectContextError(try await server.post("search", token: token, searchRequest), 403, "search without context:read")
-                expectContextError(try await server.get("view", token: token), 403, "view without context:read")
-                expectContextError(try await server.get("view/docs", token: token), 403, "view/docs without context:read")
+                expectContextError(try await server.contextPost("search", token: token, searchRequest), 403, "search without context:read")
+                expectContextError(try await server.contextGet("view", token: token), 403, "view without context:read")
+                expectContextError(try await server.contextGet("view/docs", token: token), 403, "view/docs without context:read")
             }
             // Each scope does let its own endpoints through.
-            #expect(try await server.post("add", token: writeOnly, addRequest).status == 201)
-            #expect(try await server.post("search", token: readOnly, searchRequest).status == 202)
-            #expect(try await server.post("delete", token: writeOnly, deleteRequest).status == 204)
-            #expect(try await server.get("view", token: readOnly).status == 200)
-            #expect(try await server.get("view/docs", token: readOnly).status == 200)
+            #expect(try await server.contextPost("add", token: writeOnly, addRequest).status == 201)
+            #expect(try await server.contextPost("search", token: readOnly, searchRequest).status == 202)
+            #expect(try await server.contextPost("delete", token: writeOnly, deleteRequest).status == 204)
+            #expect(try await server.contextGet("view", token: readOnly).status == 200)
+            #expect(try await server.contextGet("view/docs", token: readOnly).status == 200)
         }
 
         @Test func anAPIKeyLackingTheScopeIs403() async throws {
-            let server = try ContextServer.shared
-            let key = try await server.createKey(user: ContextServer.newUser(), scopes: ["context:read"])
-            expectContextError(try await server.post("add", token: key.key, addBody("Read-only key.", source: "ro")), 403, "add with a read-only key")
-            #expect(try await server.get("view", token: key.key).status == 200)
+            let server = try TestServer.shared
+            let key = try await server.createKey(user: TestServer.newUser(), scopes: ["context:read"])
+            expectContextError(try await server.contextPost("add", token: key.key, addBody("Read-only key.", source: "ro")), 403, "add with a read-only key")
+            #expect(try await server.contextGet("view", token: key.key).status == 200)
         }
 
         @Test func aDisabledUserGets402OnViewDocsAnd403Elsewhere() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let token = server.token(user)
             let key = try await server.createKey(user: user)
             // The user exists once it has been seen.
-            #expect(try await server.get("view/docs", token: token).status == 200)
+            #expect(try await server.contextGet("view/docs", token: token).status == 200)
             try await server.disableUser(user)
 
             for credential in [token, key.key] {
@@ -250,9 +250,9 @@ extension ContextAPI {
                 }
             }
             // A bad token of a disabled user is still a 401: authentication comes first.
-            expectContextError(try await server.get("view/docs", token: server.token(user, expiresIn: -10)), 401, "expired token of a disabled user")
+            expectContextError(try await server.contextGet("view/docs", token: server.token(user, expiresIn: -10)), 401, "expired token of a disabled user")
             // Other users are untouched.
-            #expect(try await server.get("view/docs", token: server.token(ContextServer.newUser())).status == 200)
+            #expect(try await server.contextGet("view/docs", token: server.token(TestServer.newUser())).status == 200)
         }
     }
 }

@@ -6,7 +6,7 @@ import Testing
 extension ContextAPI {
     @Suite struct Delete {
         /// Adds one indexed document; its id, its node id and a query that finds it.
-        static func indexedDocument(_ server: ContextServer, _ token: String, text: String, source: String, fileName: String? = nil)
+        static func indexedDocument(_ server: TestServer, _ token: String, text: String, source: String, fileName: String? = nil)
             async throws -> (document: String, node: String)
         {
             let ids = try await server.addIndexed(token: token, addBody(text, source: source, fileName: fileName))
@@ -18,7 +18,7 @@ extension ContextAPI {
         }
 
         /// Everything says the document (and node) are gone.
-        static func expectGone(_ server: ContextServer, _ token: String, document: String, node: String, text: String,
+        static func expectGone(_ server: TestServer, _ token: String, document: String, node: String, text: String,
                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
             let view = try await server.view(token: token, "?limit=500")
             #expect(!(view["context"]?.array?.contains { $0["_id"]?.string == node } ?? true), "gone from view", sourceLocation: sourceLocation)
@@ -30,14 +30,14 @@ extension ContextAPI {
         }
 
         @Test func byDocWithASourceDeletesEveryDocumentOfThatSource() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let source = "src-\(UUID().uuidString.prefix(8))"
             let a = try await Self.indexedDocument(server, token, text: "Bicycle maintenance: oil the chain every month.", source: source)
             let b = try await Self.indexedDocument(server, token, text: "Bicycle maintenance: check tyre pressure weekly.", source: source)
             let keep = try await Self.indexedDocument(server, token, text: "Bicycle maintenance: replace brake pads yearly.", source: source + "-other")
 
-            let answer = try await server.post("delete", token: token, .json(["source": source, "by_doc": true, "by_id": false]))
+            let answer = try await server.contextPost("delete", token: token, .json(["source": source, "by_doc": true, "by_id": false]))
             #expect(answer.status == 204, "\(answer)")
             try await Self.expectGone(server, token, document: a.document, node: a.node, text: "oil the chain every month")
             try await Self.expectGone(server, token, document: b.document, node: b.node, text: "check tyre pressure weekly")
@@ -48,12 +48,12 @@ extension ContextAPI {
         }
 
         @Test func byDocWithAFileNameDeletesThatFile() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let fileName = "recipe-\(UUID().uuidString.prefix(8)).md"
             let gone = try await Self.indexedDocument(server, token, text: "Pancakes: whisk flour, milk and eggs into a smooth batter.", source: "cookbook", fileName: fileName)
             let kept = try await Self.indexedDocument(server, token, text: "Omelette: beat three eggs with a pinch of salt.", source: "cookbook", fileName: "omelette.md")
-            let answer = try await server.post("delete", token: token, .json(["source": fileName, "by_doc": true, "by_id": false]))
+            let answer = try await server.contextPost("delete", token: token, .json(["source": fileName, "by_doc": true, "by_id": false]))
             #expect(answer.status == 204, "\(answer)")
             try await Self.expectGone(server, token, document: gone.document, node: gone.node, text: "whisk flour milk and eggs")
             #expect(try await server.documentExists(kept.document))
@@ -61,15 +61,15 @@ extension ContextAPI {
         }
 
         @Test func byIDWithADocumentIDDeletesTheDocumentAndAllItsNodes() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let source = "byid-\(UUID().uuidString.prefix(8))"
             let long = Indexing.longDocument(source)
             let ids = try await server.addIndexed(token: token, .json(["documents": [["content": long]], "source": source]))
             #expect(try await server.nodeCount(document: ids[0]) >= 4)
             let other = try await Self.indexedDocument(server, token, text: "Unrelated: the train leaves platform nine at noon.", source: source)
             for id in [ids[0], ids[0].uppercased()] {
-                let answer = try await server.post("delete", token: token, .json(["source": id, "by_doc": false, "by_id": true]))
+                let answer = try await server.contextPost("delete", token: token, .json(["source": id, "by_doc": false, "by_id": true]))
                 #expect(answer.status == 204, "\(answer)")
             }
             #expect(!(try await server.documentExists(ids[0])))
@@ -82,8 +82,8 @@ extension ContextAPI {
         }
 
         @Test func byIDWithANodeIDDeletesThatNodeOnly() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let source = "node-\(UUID().uuidString.prefix(8))"
             let ids = try await server.addIndexed(token: token, .json(["documents": [["content": Indexing.longDocument(source)]], "source": source]))
             let nodes = try await Indexing.nodes(server, token, source: source)
@@ -93,7 +93,7 @@ extension ContextAPI {
             let found = try await server.searchResults(token: token, victimText)
             #expect(found.first?["contextId"]?.string == victimID, "findable before: \(found.first ?? .null)")
 
-            let answer = try await server.post("delete", token: token, .json(["source": victimID, "by_id": true]))
+            let answer = try await server.contextPost("delete", token: token, .json(["source": victimID, "by_id": true]))
             #expect(answer.status == 204, "\(answer)")
             try await Self.expectGone(server, token, document: "", node: victimID, text: victimText)
             let after = try await Indexing.nodes(server, token, source: source)
@@ -103,29 +103,29 @@ extension ContextAPI {
         }
 
         @Test func deletingWhatDoesNotExistIs204() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             for body: [String: Any] in [
                 ["source": "never-added"],
                 ["source": UUID().uuidString, "by_id": true],
                 ["source": "never-added", "by_doc": true, "by_id": false],
             ] {
-                #expect(try await server.post("delete", token: token, .json(body)).status == 204, "\(body)")
+                #expect(try await server.contextPost("delete", token: token, .json(body)).status == 204, "\(body)")
             }
         }
 
         @Test func deletingAnOrganizationsDocumentNeedsTheOrganization() async throws {
-            let server = try ContextServer.shared
+            let server = try TestServer.shared
             let org = Tenancy.newOrg()
-            let alice = server.token(ContextServer.newUser("alice"), org: org)
-            let bob = server.token(ContextServer.newUser("bob"), org: org)
+            let alice = server.token(TestServer.newUser("alice"), org: org)
+            let bob = server.token(TestServer.newUser("bob"), org: org)
             let ids = try await server.addIndexed(token: alice, .json(["documents": [["content": "Org calendar: the offsite is in March."]],
                                                                        "source": "calendar", "organization_id": org]))
             // Without organization_id the delete is about Bob's private context: nothing of the org's.
-            #expect(try await server.post("delete", token: bob, .json(["source": "calendar"])).status == 204)
+            #expect(try await server.contextPost("delete", token: bob, .json(["source": "calendar"])).status == 204)
             #expect(try await server.documentExists(ids[0]))
             // With it, a member deletes the shared document (docs/context-api.md).
-            #expect(try await server.post("delete", token: bob, .json(["source": "calendar", "organization_id": org])).status == 204)
+            #expect(try await server.contextPost("delete", token: bob, .json(["source": "calendar", "organization_id": org])).status == 204)
             #expect(!(try await server.documentExists(ids[0])))
             #expect(try await server.viewDocs(token: alice)["total"]?.int == 0)
         }
@@ -137,8 +137,8 @@ extension ContextAPI {
 @Suite(.timeLimit(.minutes(2)))
 struct ContextDeleteBeforeIndexing {
     @Test func deletingBeforeIndexingCancelsThePendingJobs() async throws {
-        try await ContextServer.run(withWorker: false) { server in
-            let token = server.token(ContextServer.newUser())
+        try await TestServer.run(workerQueues: nil) { server in
+            let token = server.token(TestServer.newUser())
             let ids = try await server.add(token: token, .json([
                 "documents": [["content": "Never indexed: deleted first.", "fileName": "early.txt"],
                               ["content": "Never indexed either.", "fileName": "early-2.txt"],
@@ -150,8 +150,8 @@ struct ContextDeleteBeforeIndexing {
                 #expect(jobs.map(\.kind) == ["context.ingest"] && jobs.allSatisfy { $0.state == "available" }, "\(id): \(jobs)")
             }
             // One by file name, one by id; the third stays.
-            #expect(try await server.post("delete", token: token, .json(["source": "early.txt"])).status == 204)
-            #expect(try await server.post("delete", token: token, .json(["source": ids[1], "by_id": true])).status == 204)
+            #expect(try await server.contextPost("delete", token: token, .json(["source": "early.txt"])).status == 204)
+            #expect(try await server.contextPost("delete", token: token, .json(["source": ids[1], "by_id": true])).status == 204)
             for id in ids.prefix(2) {
                 let jobs = try await server.jobs(document: id)
                 #expect(!jobs.contains { $0.state == "available" || $0.state == "running" }, "no live context jobs left for \(id): \(jobs)")

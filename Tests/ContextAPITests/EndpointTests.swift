@@ -70,10 +70,10 @@ extension ContextAPI {
             """
 
         @Test func theSpecsAddExampleIsAcceptedAndIndexed() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let token = server.token(user)
-            let answer = try await server.post("add", token: token, .text(Self.specAddExample))
+            let answer = try await server.contextPost("add", token: token, .text(Self.specAddExample))
             #expect(answer.status == 201, "\(answer)")
             #expect(answer.headers["content-type"]?.contains("application/json") == true)
             let body = try #require(answer.json?.object, "\(answer)")
@@ -95,7 +95,7 @@ extension ContextAPI {
             #expect(document["indexed"]?.bool == true)
 
             // The spec's search example finds it (or at least answers 202 with the shape).
-            let search = try await server.post("search", token: token, .text(Self.specSearchExample))
+            let search = try await server.contextPost("search", token: token, .text(Self.specSearchExample))
             #expect(search.status == 202, "\(search)")
             let results = try #require(search.json?["results"]?.array, "\(search)")
             for result in results {
@@ -109,30 +109,30 @@ extension ContextAPI {
         }
 
         @Test func theSpecsExamplesAreAcceptedOnAnEmptyAccount() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
-            let search = try await server.post("search", token: token, .text(Self.specSearchExample))
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
+            let search = try await server.contextPost("search", token: token, .text(Self.specSearchExample))
             #expect(search.status == 202, "\(search)")
             #expect(search.json == .object(["results": .array([])]) || search.json?["results"]?.array?.isEmpty == true, "\(search)")
-            let delete = try await server.post("delete", token: token, .text(Self.specDeleteExample))
+            let delete = try await server.contextPost("delete", token: token, .text(Self.specDeleteExample))
             #expect(delete.status == 204, "deleting what does not exist is fine: \(delete)")
             #expect(delete.body.isEmpty, "204 has no body")
-            #expect(try await server.get("view", token: token).status == 200)
-            #expect(try await server.get("view/docs", token: token).status == 200)
+            #expect(try await server.contextGet("view", token: token).status == 200)
+            #expect(try await server.contextGet("view/docs", token: token).status == 200)
         }
 
         @Test func theSpecsCurlAddExampleWithItsUnquotedKeyIsAccepted() async throws {
             // The curl example writes `size : "Size of file"` without quotes. docs/context-api.md
             // promises JSON5 is accepted for exactly this reason.
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
-            let answer = try await server.post("add", token: token, .text(Self.specCurlAddExample))
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
+            let answer = try await server.contextPost("add", token: token, .text(Self.specCurlAddExample))
             #expect(answer.status == 201, "the curl example (JSON5, as docs/context-api.md promises): \(answer)")
         }
 
         @Test func addAcceptsEveryDocumentFieldAndEveryEnumValue() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             for contextType in ["resource", "conversation", "instruction"] {
                 for scope in ["internal", "external"] {
                     let body: [String: Any] = [
@@ -144,21 +144,21 @@ extension ContextAPI {
                         "source": "enums", "context_type": contextType, "scope": scope,
                         "chained": true, "metadata": ["team": "docs", "n": 1],
                     ]
-                    let answer = try await server.post("add", token: token, .json(body))
+                    let answer = try await server.contextPost("add", token: token, .json(body))
                     #expect(answer.status == 201, "\(contextType)/\(scope): \(answer)")
                 }
             }
             // Booleans as strings, both ways, and null optional fields.
             let loose: [String: Any] = ["documents": [["content": "Loose but valid.", "fileName": NSNull()]], "chained": "true",
                                         "metadata": NSNull(), "scope": NSNull(), "context_type": NSNull(), "source": NSNull()]
-            #expect(try await server.post("add", token: token, .json(loose)).status == 201)
+            #expect(try await server.contextPost("add", token: token, .json(loose)).status == 201)
             let docs = try await server.viewDocs(token: token)
             #expect(docs["total"]?.int == 7, "\(docs)")
         }
 
         @Test func addStoresSeveralDocumentsAtOnce() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let body: [String: Any] = ["documents": (1...5).map { ["content": "Batch document number \($0) about item \($0 * 7).", "fileName": "batch-\($0).txt"] },
                                        "source": "batch"]
             let ids = try await server.addIndexed(token: token, .json(body))
@@ -170,8 +170,8 @@ extension ContextAPI {
         }
 
         @Test func searchAnswersTheSpecsShape() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             try await server.addIndexed(token: token, .json([
                 "documents": [["content": "Sourdough bread needs a lively starter and a long, slow fermentation."],
                               ["content": "A lighthouse keeper logs the weather every morning at dawn."]],
@@ -198,8 +198,8 @@ extension ContextAPI {
         }
 
         @Test func searchKeepsOnlyResultsWithinTheThresholds() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let texts = [
                 "The violin has four strings tuned in perfect fifths.",
                 "Glaciers carve deep valleys over thousands of years.",
@@ -240,8 +240,8 @@ extension ContextAPI {
         /// candidates survive: a node inside the window is found even when many nodes more
         /// similar than the window's ceiling exist.
         @Test func searchFindsContextInsideTheWindowBehindManyBetterMatches() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let query = "rain and wind at the harbour"
             let near = (1...60).map { "Harbour weather \($0): rain showers and strong wind at the harbour, gusting \($0 + 10) knots." }
             let far = "A sailing boat waits in the marina for calmer seas."
@@ -261,8 +261,8 @@ extension ContextAPI {
         }
 
         @Test func searchHonoursLimit() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let texts = (1...12).map { "Weather report \($0): light rain over the harbour with winds from the west at \($0 * 3) knots." }
             try await server.addIndexed(token: token, .json(["documents": texts.map { ["content": $0] }, "source": "limit"]))
             let all = try await server.searchResults(token: token, "rain and wind at the harbour")
@@ -277,8 +277,8 @@ extension ContextAPI {
         }
 
         @Test func searchFiltersByScopeAndMetadata() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             try await server.addIndexed(token: token, .json([
                 "documents": [["content": "Internal note: the quarterly roadmap moves the launch to autumn."]],
                 "source": "filters", "scope": "internal", "metadata": ["team": "product", "year": 2024],
@@ -301,22 +301,22 @@ extension ContextAPI {
         }
 
         @Test func searchOnlyFindsIndexedContextAndAnswersAtOnce() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let results = try await server.searchResults(token: token, "nothing here yet")
             #expect(results.isEmpty)
         }
 
         @Test func deleteAnswers204WithNoBody() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             try await server.addIndexed(token: token, addBody("Short-lived note.", source: "delete-204"))
-            let answer = try await server.post("delete", token: token, .json(["source": "delete-204", "by_doc": true, "by_id": false]))
+            let answer = try await server.contextPost("delete", token: token, .json(["source": "delete-204", "by_doc": true, "by_id": false]))
             #expect(answer.status == 204, "\(answer)")
             #expect(answer.body.isEmpty)
             // Defaults: by_doc true, by_id false.
-            #expect(try await server.post("delete", token: token, .json(["source": "delete-204"])).status == 204)
-            #expect(try await server.post("delete", token: token, .json(["source": "delete-204", "by_doc": "true", "by_id": "false"])).status == 204)
+            #expect(try await server.contextPost("delete", token: token, .json(["source": "delete-204"])).status == 204)
+            #expect(try await server.contextPost("delete", token: token, .json(["source": "delete-204", "by_doc": "true", "by_id": "false"])).status == 204)
         }
     }
 }

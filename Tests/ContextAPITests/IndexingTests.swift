@@ -18,7 +18,7 @@ extension ContextAPI {
         }
 
         /// The nodes `view` lists for `source`, in document order.
-        static func nodes(_ server: ContextServer, _ token: String, source: String) async throws -> [JSON] {
+        static func nodes(_ server: TestServer, _ token: String, source: String) async throws -> [JSON] {
             let view = try await server.view(token: token, "?limit=500&source=\(source)")
             let nodes = try #require(view["context"]?.array)
             #expect(view["total"]?.int == nodes.count)
@@ -26,8 +26,8 @@ extension ContextAPI {
         }
 
         @Test func chainedDocumentsLinkTheirNodesInOrder() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let source = "chained-\(UUID().uuidString.prefix(8))"
             let text = Self.longDocument(source)
             let ids = try await server.addIndexed(token: token, .json(["documents": [["content": text]], "source": source, "chained": true]))
@@ -63,8 +63,8 @@ extension ContextAPI {
         }
 
         @Test func unchainedDocumentsHaveNoLinks() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             for (source, chained) in [("plain-\(UUID().uuidString.prefix(8))", false as Any), ("plain-str-\(UUID().uuidString.prefix(8))", "false" as Any)] {
                 try await server.addIndexed(token: token, .json(["documents": [["content": Self.longDocument(source)]], "source": source, "chained": chained]))
                 let nodes = try await Self.nodes(server, token, source: source)
@@ -83,8 +83,8 @@ extension ContextAPI {
         }
 
         @Test func aShortChainedDocumentIsOneUnlinkedNode() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             try await server.addIndexed(token: token, .json(["documents": [["content": "Just one short sentence."]], "source": "short", "chained": true]))
             let nodes = try await Self.nodes(server, token, source: "short")
             #expect(nodes.count == 1)
@@ -92,16 +92,16 @@ extension ContextAPI {
         }
 
         @Test func addingTheSameDocumentTwiceStoresItOnce() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let body = RequestBody.json(["documents": [["content": "Idempotent: the same note, added twice.", "fileName": "note.txt"]], "source": "twice"])
-            let first = try await server.post("add", token: token, body)
+            let first = try await server.contextPost("add", token: token, body)
             #expect(first.status == 201)
             let firstID = try #require(first.json?["documents"]?[0]?["id"]?.string)
             #expect(first.json?["documents"]?[0]?["duplicate"]?.bool == false)
             try await server.waitIndexed([firstID])
 
-            let second = try await server.post("add", token: token, body)
+            let second = try await server.contextPost("add", token: token, body)
             #expect(second.status == 201, "\(second)")
             #expect(second.json?["documents"]?[0]?["duplicate"]?.bool == true, "\(second)")
             #expect(second.json?["documents"]?[0]?["id"]?.string == firstID, "the existing document's id: \(second)")
@@ -109,7 +109,7 @@ extension ContextAPI {
             // Also while the first is still being indexed: add, then add again at once.
             let racing = RequestBody.json(["documents": [["content": "Second note, added twice quickly."]], "source": "twice"])
             let third = try await server.add(token: token, racing)
-            let fourth = try await server.post("add", token: token, racing)
+            let fourth = try await server.contextPost("add", token: token, racing)
             #expect(fourth.json?["documents"]?[0]?["duplicate"]?.bool == true, "\(fourth)")
             #expect(fourth.json?["documents"]?[0]?["id"]?.string == third[0])
             try await server.waitIndexed(third)
@@ -120,13 +120,13 @@ extension ContextAPI {
             #expect(try await server.view(token: token)["total"]?.int == 2)
             #expect(try await server.jobs(document: firstID, kinds: ["context.ingest"]).count == 1, "no second ingest job for a duplicate")
             // A different source or file name is a different document.
-            let other = try await server.post("add", token: token, .json(["documents": [["content": "Idempotent: the same note, added twice.", "fileName": "copy.txt"]], "source": "twice"]))
+            let other = try await server.contextPost("add", token: token, .json(["documents": [["content": "Idempotent: the same note, added twice.", "fileName": "copy.txt"]], "source": "twice"]))
             #expect(other.json?["documents"]?[0]?["duplicate"]?.bool == false, "\(other)")
         }
 
         @Test func concurrentAddsOfTheSameDocumentStoreItOnce() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             // Up to ten rounds of sixteen clients sending the same document at the same moment,
             // each on a connection of its own; the first round that stores it twice fails.
             var raced = false
@@ -134,7 +134,7 @@ extension ContextAPI {
                 let body = RequestBody.json(["documents": [["content": "Raced: the same note sent by many clients at once, round \(round)."]], "source": "race"])
                 let answers = try await withThrowingTaskGroup(of: HTTPAnswer.self) { group in
                     for _ in 0..<16 {
-                        group.addTask { try await server.http.send("POST", "/api/v1/context/add", token: token, body: body, ownSession: true) }
+                        group.addTask { try await server.send("POST", "/context/add", token: token, body: body) }
                     }
                     return try await group.reduce(into: [HTTPAnswer]()) { $0.append($1) }
                 }
@@ -158,8 +158,8 @@ extension ContextAPI {
         }
 
         @Test func aSecondIngestJobForTheSameDocumentChangesNothing() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let source = "reingest-\(UUID().uuidString.prefix(8))"
             let ids = try await server.addIndexed(token: token, .json(["documents": [["content": Self.longDocument(source)]], "source": source, "chained": true]))
             let documentID = try #require(UUID(uuidString: ids[0]))
@@ -197,9 +197,9 @@ extension ContextAPI {
         }
 
         @Test func aDocumentMovesFromPendingToIndexed() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
-            let answer = try await server.post("add", token: token, addBody("States: pending, chunked, indexed.", source: "states"))
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
+            let answer = try await server.contextPost("add", token: token, addBody("States: pending, chunked, indexed.", source: "states"))
             let entry = try #require(answer.json?["documents"]?[0])
             #expect(entry["state"]?.string == "pending", "add answers before indexing: \(answer)")
             #expect(entry["job_id"]?.int != nil, "the ingest job's id: \(answer)")

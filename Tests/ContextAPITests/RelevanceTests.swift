@@ -49,8 +49,8 @@ extension ContextAPI {
         }
 
         @Test func aParaphrasedQueryFindsItsDocumentFirst() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let topics = Self.documents.keys.sorted()
             let ids = try await server.addIndexed(token: token, .json([
                 "documents": topics.map { ["content": Self.documents[$0]!, "fileName": "\($0).txt"] }, "source": "topics",
@@ -65,8 +65,8 @@ extension ContextAPI {
         }
 
         @Test func theAstronomyParaphraseWinsEvenAmongManyOtherDocuments() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             var contents = Self.documents.values.map { $0 }
             // Thirty more notes, none about the sky.
             let fillers = ["invoices", "meetings", "holidays", "recipes", "laptops", "trains"]

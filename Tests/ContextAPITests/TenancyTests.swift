@@ -6,26 +6,26 @@ import Testing
 /// shared with that organization only; a body naming someone else is refused unless admin.
 extension ContextAPI {
     @Suite struct Tenancy {
-        static func newOrg() -> String { ContextServer.newUser("org") }
+        static func newOrg() -> String { TestServer.newUser("org") }
 
         /// Ids of the nodes `view` shows this token (up to 500).
-        static func viewedNodeIDs(_ server: ContextServer, _ token: String) async throws -> Set<String> {
+        static func viewedNodeIDs(_ server: TestServer, _ token: String) async throws -> Set<String> {
             let view = try await server.view(token: token, "?limit=500")
             return Set(view["context"]?.array?.compactMap { $0["_id"]?.string } ?? [])
         }
 
-        static func viewedDocumentIDs(_ server: ContextServer, _ token: String) async throws -> (ids: Set<String>, total: Int?) {
+        static func viewedDocumentIDs(_ server: TestServer, _ token: String) async throws -> (ids: Set<String>, total: Int?) {
             let docs = try await server.viewDocs(token: token, "?limit=500")
             return (Set(docs["documents"]?.array?.compactMap { $0["id"]?.string } ?? []), docs["total"]?.int)
         }
 
         @Test func privateContextIsNeverShownCountedFoundOrDeletedForAnotherUser() async throws {
-            let server = try ContextServer.shared
+            let server = try TestServer.shared
             let org = Self.newOrg()
-            let alice = server.token(ContextServer.newUser("alice"), org: org)
+            let alice = server.token(TestServer.newUser("alice"), org: org)
             // Bob is in Alice's organization, Carol in none: neither sees Alice's private context.
-            let bob = server.token(ContextServer.newUser("bob"), org: org)
-            let carol = server.token(ContextServer.newUser("carol"))
+            let bob = server.token(TestServer.newUser("bob"), org: org)
+            let carol = server.token(TestServer.newUser("carol"))
             let text = "Alice's private diary: the spare key is hidden under the blue flowerpot."
             let source = "diary-\(UUID().uuidString.prefix(8))"
             let ids = try await server.addIndexed(token: alice, addBody(text, source: source, fileName: "diary.txt"))
@@ -56,7 +56,7 @@ extension ContextAPI {
                     ["source": nodeID, "by_id": true],
                     ["source": documentID.uppercased(), "by_id": true],
                 ] {
-                    let answer = try await server.post("delete", token: other, .json(body))
+                    let answer = try await server.contextPost("delete", token: other, .json(body))
                     #expect([204, 403, 404].contains(answer.status), "\(name) delete \(body): \(answer)")
                 }
                 if name == "bob" {
@@ -65,7 +65,7 @@ extension ContextAPI {
                         ["source": documentID, "by_id": true, "organization_id": org],
                         ["source": nodeID, "by_id": true, "organization_id": org],
                     ] {
-                        let answer = try await server.post("delete", token: other, .json(body))
+                        let answer = try await server.contextPost("delete", token: other, .json(body))
                         #expect([204, 403, 404].contains(answer.status), "bob delete \(body): \(answer)")
                     }
                 }
@@ -77,13 +77,13 @@ extension ContextAPI {
         }
 
         @Test func contextAddedWithTheCallersOrganizationIsSharedWithThatOrganizationOnly() async throws {
-            let server = try ContextServer.shared
+            let server = try TestServer.shared
             let org = Self.newOrg()
             let otherOrg = Self.newOrg()
-            let alice = server.token(ContextServer.newUser("alice"), org: org)
-            let bob = server.token(ContextServer.newUser("bob"), org: org)
-            let carol = server.token(ContextServer.newUser("carol"), org: otherOrg)
-            let dave = server.token(ContextServer.newUser("dave"))
+            let alice = server.token(TestServer.newUser("alice"), org: org)
+            let bob = server.token(TestServer.newUser("bob"), org: org)
+            let carol = server.token(TestServer.newUser("carol"), org: otherOrg)
+            let dave = server.token(TestServer.newUser("dave"))
             let text = "Team handbook: production deploys happen on Tuesdays after the change review."
             let ids = try await server.addIndexed(token: alice, .json([
                 "documents": [["content": text]], "source": "handbook", "organization_id": org,
@@ -118,21 +118,21 @@ extension ContextAPI {
                 #expect(try await server.searchResults(token: outsider, text).isEmpty, "\(name) does not find it")
                 // Asking for the organization explicitly is refused.
                 expectContextError(try await server.search(token: outsider, text, extra: ["organization_id": org]), 403, "\(name) searching \(org)")
-                expectContextError(try await server.post("delete", token: outsider, .json(["source": "handbook", "organization_id": org])), 403,
+                expectContextError(try await server.contextPost("delete", token: outsider, .json(["source": "handbook", "organization_id": org])), 403,
                                    "\(name) deleting in \(org)")
-                let deleted = try await server.post("delete", token: outsider, .json(["source": "handbook"]))
+                let deleted = try await server.contextPost("delete", token: outsider, .json(["source": "handbook"]))
                 #expect(deleted.status == 204)
             }
             #expect(try await server.documentExists(ids[0]))
         }
 
         @Test func aBodyNamingAnotherUserOrOrganizationIs403() async throws {
-            let server = try ContextServer.shared
+            let server = try TestServer.shared
             let org = Self.newOrg()
-            let me = ContextServer.newUser()
-            let someoneElse = ContextServer.newUser("victim")
+            let me = TestServer.newUser()
+            let someoneElse = TestServer.newUser("victim")
             let token = server.token(me, org: org)
-            let noOrg = server.token(ContextServer.newUser())
+            let noOrg = server.token(TestServer.newUser())
             let document = ["documents": [["content": "Planted context."]], "source": "planted"] as [String: Any]
             let cases: [(String, String, [String: Any])] = [
                 ("add", "user_id", document.merging(["user_id": someoneElse]) { $1 }),
@@ -143,26 +143,26 @@ extension ContextAPI {
                 ("delete", "organization_id", ["source": "planted", "organization_id": Self.newOrg()]),
             ]
             for (endpoint, field, body) in cases {
-                expectContextError(try await server.post(endpoint, token: token, .json(body)), 403, "\(endpoint) with another \(field)")
+                expectContextError(try await server.contextPost(endpoint, token: token, .json(body)), 403, "\(endpoint) with another \(field)")
             }
             // A caller without an organization cannot claim one.
-            expectContextError(try await server.post("add", token: noOrg, .json(document.merging(["organization_id": org]) { $1 })), 403,
+            expectContextError(try await server.contextPost("add", token: noOrg, .json(document.merging(["organization_id": org]) { $1 })), 403,
                                "add with an organization the caller is not in")
             // The victim has nothing.
             let victimDocs = try await server.viewDocs(token: server.token(someoneElse))
             #expect(victimDocs["total"]?.int == 0, "\(victimDocs)")
 
             // Naming oneself, or one's own organization, is fine.
-            #expect(try await server.post("add", token: token, .json(document.merging(["user_id": me]) { $1 })).status == 201)
-            #expect(try await server.post("add", token: token, .json(document.merging(["user_id": me, "organization_id": org]) { $1 })).status == 201)
+            #expect(try await server.contextPost("add", token: token, .json(document.merging(["user_id": me]) { $1 })).status == 201)
+            #expect(try await server.contextPost("add", token: token, .json(document.merging(["user_id": me, "organization_id": org]) { $1 })).status == 201)
             #expect(try await server.search(token: token, "x", extra: ["user_id": me]).status == 202)
-            #expect(try await server.post("delete", token: token, .json(["source": "nothing", "user_id": me])).status == 204)
+            #expect(try await server.contextPost("delete", token: token, .json(["source": "nothing", "user_id": me])).status == 204)
         }
 
         @Test func theAdminScopeMayActForAnotherUser() async throws {
-            let server = try ContextServer.shared
-            let admin = server.token(ContextServer.newUser("admin"), scopes: ["admin", "context:read", "context:write"])
-            let customer = ContextServer.newUser("customer")
+            let server = try TestServer.shared
+            let admin = server.token(TestServer.newUser("admin"), scopes: ["admin", "context:read", "context:write"])
+            let customer = TestServer.newUser("customer")
             let customerToken = server.token(customer)
             let text = "Support ticket: the customer's invoice shows the wrong billing address."
             let ids = try await server.addIndexed(token: admin, .json([
@@ -176,20 +176,20 @@ extension ContextAPI {
             // The admin can search and delete in the customer's name.
             let found = try await server.searchResults(token: admin, text, extra: ["user_id": customer])
             #expect(found.first?["contextData"]?.string == text, "\(found)")
-            #expect(try await server.post("delete", token: admin, .json(["source": "support", "user_id": customer])).status == 204)
+            #expect(try await server.contextPost("delete", token: admin, .json(["source": "support", "user_id": customer])).status == 204)
             #expect(!(try await server.documentExists(ids[0])))
             // Organization ids too.
             let org = Self.newOrg()
-            let answer = try await server.post("add", token: admin, .json(["documents": [["content": "Org note."]], "user_id": customer, "organization_id": org]))
+            let answer = try await server.contextPost("add", token: admin, .json(["documents": [["content": "Org note."]], "user_id": customer, "organization_id": org]))
             #expect(answer.status == 201, "\(answer)")
         }
 
         @Test func aPrivateDocumentAndAnOrganizationDocumentAreKeptApart() async throws {
-            let server = try ContextServer.shared
+            let server = try TestServer.shared
             let org = Self.newOrg()
-            let aliceID = ContextServer.newUser("alice")
+            let aliceID = TestServer.newUser("alice")
             let alice = server.token(aliceID, org: org)
-            let bob = server.token(ContextServer.newUser("bob"), org: org)
+            let bob = server.token(TestServer.newUser("bob"), org: org)
             let shared = try await server.addIndexed(token: alice, .json(["documents": [["content": "Shared: the office closes at six."]], "organization_id": org, "source": "s"]))
             let mine = try await server.addIndexed(token: alice, .json(["documents": [["content": "Mine: my dentist appointment is on Friday."]], "source": "s"]))
             let aliceDocs = try await Self.viewedDocumentIDs(server, alice)

@@ -23,18 +23,18 @@ extension ContextAPI {
         ]
 
         @Test func unreadableBodiesAre400OnEveryPostEndpoint() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             for endpoint in ["add", "search", "delete"] {
                 for (label, body) in Self.unreadableBodies {
-                    expectContextError(try await server.post(endpoint, token: token, body), 400, "\(endpoint) with \(label)")
+                    expectContextError(try await server.contextPost(endpoint, token: token, body), 400, "\(endpoint) with \(label)")
                 }
             }
         }
 
         @Test func invalidAddBodiesAre400AndStoreNothing() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let token = server.token(user)
             let valid: [String: Any] = ["documents": [["content": "A valid document."]], "source": "validation"]
             func with(_ changes: [String: Any]) -> [String: Any] { valid.merging(changes) { $1 } }
@@ -75,7 +75,7 @@ extension ContextAPI {
                 ("organization_id an array", with(["organization_id": ["o"]])),
             ]
             for (label, body) in cases {
-                expectContextError(try await server.post("add", token: token, .json(body)), 400, "add with \(label)")
+                expectContextError(try await server.contextPost("add", token: token, .json(body)), 400, "add with \(label)")
             }
             let docs = try await server.viewDocs(token: token)
             #expect(docs["total"]?.int == 0, "rejected adds stored nothing: \(docs)")
@@ -83,8 +83,8 @@ extension ContextAPI {
         }
 
         @Test func invalidSearchBodiesAre400() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let valid: [String: Any] = ["query": "anything", "similarity_threshold": 0.8, "minimum_similarity_threshold": 0.5]
             func with(_ changes: [String: Any]) -> [String: Any] { valid.merging(changes) { $1 } }
             func without(_ key: String) -> [String: Any] { var body = valid; body[key] = nil; return body }
@@ -118,7 +118,7 @@ extension ContextAPI {
                 ("user_id a number", with(["user_id": 1])),
             ]
             for (label, body) in cases {
-                expectContextError(try await server.post("search", token: token, .json(body)), 400, "search with \(label)")
+                expectContextError(try await server.contextPost("search", token: token, .json(body)), 400, "search with \(label)")
             }
             // The edges themselves are fine.
             #expect(try await server.search(token: token, "edges", minimum: 0, maximum: 0).status == 202)
@@ -127,8 +127,8 @@ extension ContextAPI {
         }
 
         @Test func invalidDeleteBodiesAre400() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let cases: [(String, [String: Any])] = [
                 ("nothing to delete", [:]),
                 ("no source", ["by_doc": true, "by_id": false]),
@@ -142,49 +142,49 @@ extension ContextAPI {
                 ("organization_id a number", ["source": "s", "organization_id": 3]),
             ]
             for (label, body) in cases {
-                expectContextError(try await server.post("delete", token: token, .json(body)), 400, "delete with \(label)")
+                expectContextError(try await server.contextPost("delete", token: token, .json(body)), 400, "delete with \(label)")
             }
         }
 
         @Test func badPaginationIs400() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             for endpoint in ["view", "view/docs"] {
                 for query in ["limit=0", "limit=-1", "limit=abc", "limit=1.5", "limit=100000", "limit=", "offset=-1", "offset=x", "skip=-2"] {
-                    expectContextError(try await server.get("\(endpoint)?\(query)", token: token), 400, "\(endpoint)?\(query)")
+                    expectContextError(try await server.contextGet("\(endpoint)?\(query)", token: token), 400, "\(endpoint)?\(query)")
                 }
                 // And the good ones work.
                 for query in ["limit=1", "limit=500", "offset=0", "offset=1000", "limit=5&offset=5"] {
-                    #expect(try await server.get("\(endpoint)?\(query)", token: token).status == 200, "\(endpoint)?\(query)")
+                    #expect(try await server.contextGet("\(endpoint)?\(query)", token: token).status == 200, "\(endpoint)?\(query)")
                 }
             }
         }
 
         @Test func bodiesOverTenMiBAre413() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let token = server.token(user)
             let big = String(repeating: "word ", count: (10 * 1024 * 1024) / 5 + 1024)
             let body = RequestBody.text(#"{"documents": [{"content": "\#(big)"}], "source": "too-big"}"#)
-            expectContextError(try await server.post("add", token: token, body), 413, "add of more than 10 MiB")
+            expectContextError(try await server.contextPost("add", token: token, body), 413, "add of more than 10 MiB")
             let searchBody = RequestBody.text(#"{"query": "\#(big)", "similarity_threshold": 1, "minimum_similarity_threshold": 0}"#)
-            expectContextError(try await server.post("search", token: token, searchBody), 413, "search of more than 10 MiB")
+            expectContextError(try await server.contextPost("search", token: token, searchBody), 413, "search of more than 10 MiB")
             let docs = try await server.viewDocs(token: token)
             #expect(docs["total"]?.int == 0, "nothing stored: \(docs)")
             // The server still answers afterwards.
-            #expect(try await server.get("view", token: token).status == 200)
+            #expect(try await server.contextGet("view", token: token).status == 200)
         }
 
         @Test func sizeLimitsOfFieldsAre400() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let tooMany = (0...100).map { ["content": "Document \($0)."] }
-            expectContextError(try await server.post("add", token: token, .json(["documents": tooMany])), 400, "101 documents")
+            expectContextError(try await server.contextPost("add", token: token, .json(["documents": tooMany])), 400, "101 documents")
             let huge = String(repeating: "a", count: 2_000_001)
-            expectContextError(try await server.post("add", token: token, .json(["documents": [["content": huge]]])), 400, "content over 2,000,000 characters")
+            expectContextError(try await server.contextPost("add", token: token, .json(["documents": [["content": huge]]])), 400, "content over 2,000,000 characters")
             let longQuery = String(repeating: "query ", count: 400)
             expectContextError(try await server.search(token: token, longQuery), 400, "a query over 2,000 characters")
-            expectContextError(try await server.post("add", token: token, .json(["documents": [["content": "x"]], "source": String(repeating: "s", count: 1001)])), 400,
+            expectContextError(try await server.contextPost("add", token: token, .json(["documents": [["content": "x"]], "source": String(repeating: "s", count: 1001)])), 400,
                                "a source over 1,000 characters")
             #expect(try await server.viewDocs(token: token)["total"]?.int == 0)
         }
@@ -192,8 +192,8 @@ extension ContextAPI {
         /// JSON may carry U+0000, which PostgreSQL text cannot hold: a client error (or the
         /// character dropped), never a 500.
         @Test func nulCharactersAreAClientErrorNotA500() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let cases: [(String, String, RequestBody)] = [
                 ("add", "content", .text(#"{"documents": [{"content": "before\u0000after"}]}"#)),
                 ("add", "source", .text(#"{"documents": [{"content": "fine"}], "source": "a\u0000b"}"#)),
@@ -204,29 +204,28 @@ extension ContextAPI {
                 ("delete", "source", .text(#"{"source": "gone\u0000"}"#)),
             ]
             for (endpoint, field, body) in cases {
-                let answer = try await server.post(endpoint, token: token, body)
+                let answer = try await server.contextPost(endpoint, token: token, body)
                 #expect(answer.status < 500, "\(endpoint) with U+0000 in \(field): \(answer)")
                 if (400..<500).contains(answer.status) { expectContextError(answer, answer.status, "\(endpoint) with U+0000 in \(field)") }
             }
         }
 
         @Test func deeplyNestedJSONIs400AndTheServerKeepsRunning() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let depth = 100_000
             let arrays = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
-            let answer = try await server.post("add", token: token, .text(#"{"documents": [{"content": "x"}], "metadata": {"deep": \#(arrays)}}"#))
+            let answer = try await server.contextPost("add", token: token, .text(#"{"documents": [{"content": "x"}], "metadata": {"deep": \#(arrays)}}"#))
             #expect((400..<500).contains(answer.status), "\(answer)")
             let objects = String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth)
-            let second = try await server.post("search", token: token, .text(objects))
+            let second = try await server.contextPost("search", token: token, .text(objects))
             #expect((400..<500).contains(second.status), "\(second)")
-            try server.api.requireRunning()
-            #expect(try await server.get("view", token: token).status == 200)
+            #expect(try await server.contextGet("view", token: token).status == 200)
         }
 
         @Test func unicodeContentIsStoredIndexedAndFoundIntact() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let texts = [
                 "Café crème brûlée, naïve façade — ½ price on Tuesdays. 🚀🎉",
                 "東京の天気は晴れです。明日は雨が降るでしょう。",
@@ -244,11 +243,11 @@ extension ContextAPI {
         }
 
         @Test func unknownRoutesAndMethodsUseTheContextErrorShape() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
-            let notFound = try await server.get("nope", token: token)
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
+            let notFound = try await server.contextGet("nope", token: token)
             #expect(notFound.status == 404, "\(notFound)")
-            let wrongMethod = try await server.get("add", token: token)
+            let wrongMethod = try await server.contextGet("add", token: token)
             #expect([404, 405].contains(wrongMethod.status), "GET add: \(wrongMethod)")
             if let object = wrongMethod.json?.object {
                 #expect(Set(object.keys) == ["response", "error"], "\(wrongMethod)")

@@ -59,8 +59,8 @@ extension ContextAPI {
         }
 
         @Test func viewReturnsEveryFieldTheSpecListsWithItsType() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let token = server.token(user)
             let text = "Every field of a context node, checked one by one."
             let ids = try await server.addIndexed(token: token, .json([
@@ -94,9 +94,9 @@ extension ContextAPI {
             // The spec's add example sends metadata whose values are all strings, e.g.
             // "size": "Size of file" and "modalities": "['text', 'image']"; the spec's view
             // format says metadata.size is a number and metadata.modalities an array of strings.
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
-            let answer = try await server.post("add", token: token, .text(Endpoints.specAddExample))
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
+            let answer = try await server.contextPost("add", token: token, .text(Endpoints.specAddExample))
             let id = try #require(answer.json?["documents"]?[0]?["id"]?.string, "\(answer)")
             try await server.waitIndexed([id])
             let node = try #require(try await server.view(token: token)["context"]?.array?.first)
@@ -104,16 +104,16 @@ extension ContextAPI {
         }
 
         @Test func viewOfADocumentWithoutFileDetailsStillHasTheSpecsTypes() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             try await server.addIndexed(token: token, .json(["documents": [["content": "No file name, no type, no metadata."]]]))
             let node = try #require(try await server.view(token: token)["context"]?.array?.first)
             Self.expectSpecNode(node, "a bare document's node")
         }
 
         @Test func viewPaginatesWithLimitOffsetAndTotal() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let texts = (1...7).map { "Page test note \($0): the number \($0) is written here." }
             try await server.addIndexed(token: token, .json(["documents": texts.map { ["content": $0] }, "source": "pages"]))
 
@@ -137,8 +137,8 @@ extension ContextAPI {
         }
 
         @Test func viewDocsListsDocumentsWithTheirStateAndPaginates() async throws {
-            let server = try ContextServer.shared
-            let user = ContextServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let token = server.token(user)
             let ids = try await server.addIndexed(token: token, .json([
                 "documents": (1...5).map { ["content": "Document listing \($0).", "fileName": "doc-\($0).txt", "fileType": "text/plain", "fileSize": $0 * 10] },
@@ -167,8 +167,8 @@ extension ContextAPI {
         }
 
         @Test func viewFiltersBySource() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             try await server.addIndexed(token: token, .json(["documents": [["content": "From source one."]], "source": "one"]))
             try await server.addIndexed(token: token, .json(["documents": [["content": "From source two."], ["content": "Also from two."]], "source": "two"]))
             #expect(try await server.view(token: token, "?source=one")["total"]?.int == 1)
@@ -178,8 +178,8 @@ extension ContextAPI {
         }
 
         @Test func viewAndViewDocsAreEmptyForANewUser() async throws {
-            let server = try ContextServer.shared
-            let token = server.token(ContextServer.newUser())
+            let server = try TestServer.shared
+            let token = server.token(TestServer.newUser())
             let view = try await server.view(token: token)
             #expect(view["context"] == .array([]) && view["total"]?.int == 0, "\(view)")
             let docs = try await server.viewDocs(token: token)

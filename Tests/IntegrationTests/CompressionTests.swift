@@ -14,30 +14,33 @@ import Testing
             let url = "http://127.0.0.1:\(port)/api/v1/openapi.json"
             try await eventually("the API to answer") { await httpGet(url) != nil }
 
-            let gzipped = try curl(url, acceptGzip: true)
+            let gzipped = try await curl(url, acceptGzip: true)
             #expect(gzipped.headers.lowercased().contains("content-encoding: gzip"))
             #expect(Array(gzipped.body.prefix(2)) == [0x1f, 0x8b])
-            let plain = try curl(url, acceptGzip: false)
+            let plain = try await curl(url, acceptGzip: false)
             #expect(!plain.headers.lowercased().contains("content-encoding"))
             #expect((try JSONSerialization.jsonObject(with: plain.body) as? [String: Any])?["openapi"] as? String == "3.1.0")
             #expect(gzipped.body.count < plain.body.count / 2)
             // Small answers are left alone.
-            let ping = try curl("http://127.0.0.1:\(port)/api/v1/ping", acceptGzip: true)
+            let ping = try await curl("http://127.0.0.1:\(port)/api/v1/ping", acceptGzip: true)
             #expect(!ping.headers.lowercased().contains("content-encoding"))
         }
     }
 
-    private func curl(_ url: String, acceptGzip: Bool) throws -> (headers: String, body: Data) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("c0-gzip-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-D", folder.appendingPathComponent("headers").path, "-o", folder.appendingPathComponent("body").path]
-            + (acceptGzip ? ["-H", "Accept-Encoding: gzip"] : []) + [url]
-        try process.run()
-        process.waitUntilExit()
-        return (try String(contentsOf: folder.appendingPathComponent("headers"), encoding: .utf8),
-                try Data(contentsOf: folder.appendingPathComponent("body")))
+    /// curl's headers and body for `url`; curl runs to its end on a thread made for waiting.
+    private func curl(_ url: String, acceptGzip: Bool) async throws -> (headers: String, body: Data) {
+        try await runBlocking {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("c0-gzip-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = ["-s", "-D", folder.appendingPathComponent("headers").path, "-o", folder.appendingPathComponent("body").path]
+                + (acceptGzip ? ["-H", "Accept-Encoding: gzip"] : []) + [url]
+            try process.run()
+            process.waitUntilExit()
+            return (try String(contentsOf: folder.appendingPathComponent("headers"), encoding: .utf8),
+                    try Data(contentsOf: folder.appendingPathComponent("body")))
+        }
     }
 }

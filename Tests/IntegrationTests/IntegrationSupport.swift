@@ -89,12 +89,12 @@ extension PostgresPool {
 
 /// Runs `body` with an empty database (no migrations) and drops it afterwards.
 func withEmptyDatabase(_ body: (TestDatabase) async throws -> Void) async throws {
-    let database = try TestDatabase.createEmpty()
+    let database = try await TestDatabase.createEmpty()
     do {
         try await body(database)
-        try database.drop()
+        try await database.drop()
     } catch {
-        try? database.drop()
+        try? await database.drop()
         throw error
     }
 }

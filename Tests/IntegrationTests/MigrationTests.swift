@@ -18,12 +18,12 @@ import Testing
             let outputs = results.map { $0.output.trimmingCharacters(in: .whitespacesAndNewlines) }.sorted()
             #expect(outputs == ["applied: " + names.joined(separator: ", "), "database is up to date (\(names.count) migrations)"])
 
-            let connection = try PostgresConnection(url: database.url)
+            let connection = try await PostgresConnection.open(url: database.url)
             defer { connection.close() }
-            let versions = try connection.query("SELECT version FROM schema_migrations ORDER BY version")
+            let versions = try await connection.run("SELECT version FROM schema_migrations ORDER BY version")
                 .rows.map { try $0.decode("version", as: Int.self) }
             #expect(versions == names.map { Int($0.prefix { $0.isNumber })! })
-            #expect(try connection.query("SELECT to_regclass('jobs') IS NOT NULL AS present").first!.decode("present", as: Bool.self))
+            #expect(try await connection.run("SELECT to_regclass('jobs') IS NOT NULL AS present").first!.decode("present", as: Bool.self))
         }
     }
 }

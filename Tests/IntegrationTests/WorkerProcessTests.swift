@@ -61,14 +61,14 @@ import Testing
         try await TestDatabase.with { database, pool in
             let worker = try await ChildProcess.worker(database, pool: pool, ["WORKER_SHUTDOWN_TIMEOUT_MS": "500"])
             defer { worker.stopNow() }
-            let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 30000}"#)
+            // A ten-minute job: a worker that waited for it instead of its 500 ms shutdown
+            // time-out would still be running when the generous wait below gives up.
+            let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 600000}"#)
             let running = try await pool.waitForJob(id, "to run") { $0.state == .running }
-            let started = ContinuousClock.now
             worker.signal(SIGTERM)
-            let status = try await worker.waitForExit(timeout: .seconds(30))
+            let status = try await worker.waitForExit(timeout: .seconds(120))
             #expect(status == 0, "stderr: \(worker.errorOutput)")
             #expect(worker.process.terminationReason == .exit)
-            #expect(ContinuousClock.now - started < .seconds(20))
 
             let job = try await pool.job(id)
             #expect(job.state == .available)
@@ -123,20 +123,19 @@ import Testing
 
     @Test func cancellingARunningJobThroughTheAdminCLIStopsItAtOnce() async throws {
         try await TestDatabase.with { database, pool in
-            // Heartbeats too rare to explain a quick stop: only the NOTIFY can.
+            // Heartbeats (ten minutes) and the job (ten minutes) far longer than the wait
+            // below: only the NOTIFY can stop it in time.
             let worker = try await ChildProcess.worker(database, pool: pool, [
-                "WORKER_HEARTBEAT_INTERVAL_MS": "60000", "WORKER_DEAD_AFTER_MS": "120000",
+                "WORKER_HEARTBEAT_INTERVAL_MS": "600000", "WORKER_DEAD_AFTER_MS": "1200000",
             ])
             defer { worker.stopNow() }
-            let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 30000}"#)
+            let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 600000}"#)
             try await pool.waitForJob(id, "to run") { $0.state == .running }
-            let started = ContinuousClock.now
             let cancel = try await ChildProcess.admin(database, "jobs", "cancel", String(id))
             #expect(cancel.status == 0, "stderr: \(cancel.error)")
             #expect(cancel.output.contains("running"))
 
-            let job = try await pool.waitForJob(id, "to be cancelled", timeout: .seconds(30)) { $0.state.isFinal }
-            #expect(ContinuousClock.now - started < .seconds(20), "the NOTIFY should stop it long before the 60 s heartbeat or the 30 s job")
+            let job = try await pool.waitForJob(id, "to be cancelled", timeout: .seconds(120)) { $0.state.isFinal }
             #expect(job.state == .cancelled)
             #expect(job.cancelRequestedAt != nil)
             #expect(job.errors.count == 1)
@@ -147,18 +146,18 @@ import Testing
     @Test func cancellingALeasedJobThroughTheAdminCLIStopsItAtOnce() async throws {
         try await TestDatabase.with { database, pool in
             // The job stays in its lease (never marked running) for as long as it runs.
+            // A ten-minute job in a minute-long lease (the longest allowed): only the NOTIFY
+            // can stop it within the wait below.
             let worker = try await ChildProcess.worker(database, pool: pool, [
-                "WORKER_LEASE_WINDOW_MS": "60000", "WORKER_DEAD_AFTER_MS": "120000", "WORKER_HEARTBEAT_INTERVAL_MS": "60000",
+                "WORKER_LEASE_WINDOW_MS": "60000", "WORKER_DEAD_AFTER_MS": "1200000", "WORKER_HEARTBEAT_INTERVAL_MS": "600000",
             ])
             defer { worker.stopNow() }
-            let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 30000}"#)
+            let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 600000}"#)
             try await pool.waitUntilStarted(id)
-            let started = ContinuousClock.now
             let cancel = try await ChildProcess.admin(database, "jobs", "cancel", String(id))
             #expect(cancel.status == 0, "stderr: \(cancel.error)")
             #expect(cancel.output.contains("running"), "output: \(cancel.output)")
-            let job = try await pool.waitForJob(id, "to be cancelled", timeout: .seconds(30)) { $0.state.isFinal }
-            #expect(ContinuousClock.now - started < .seconds(20), "the NOTIFY should stop it long before the 30 s job")
+            let job = try await pool.waitForJob(id, "to be cancelled", timeout: .seconds(120)) { $0.state.isFinal }
             #expect(job.state == .cancelled)
             #expect(job.attempt == 1)
             #expect(job.errors.first?.error.contains("cancel") == true)

@@ -14,12 +14,13 @@ struct MediumJob: JobArguments {
     static let kind = "test.medium"
 }
 
-/// Holds its slot for half a minute.
+/// Holds its slot until a quick job has completed beside it (at most two minutes, then it fails).
 struct LongJob: JobArguments {
     static let kind = "test.long"
-    static var defaults: JobOptions { JobOptions(timeout: .seconds(120)) }
+    static var defaults: JobOptions { JobOptions(maxAttempts: 1, timeout: .seconds(300)) }
 }
 
+/// Sleeps ten minutes under a one-second time-out.
 struct SlowJob: JobArguments {
     static let kind = "test.slow"
     static var defaults: JobOptions { JobOptions(maxAttempts: 1, timeout: .seconds(1)) }
@@ -41,11 +42,17 @@ struct SlowJob: JobArguments {
             throw JobError.permanent("never marked running")
         }
         registry.register(LongJob.self) { _, _ in
-            try await Task.sleep(for: .seconds(30))
-            return .completed
+            let deadline = ContinuousClock.now + .seconds(120)
+            while ContinuousClock.now < deadline {
+                let quickDone = try await pool.query("SELECT count(*) AS n FROM jobs WHERE kind = \(QuickJob.kind) AND state = 'completed'")
+                    .first!.decode("n", as: Int.self) > 0
+                if quickDone { return .completed }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            throw JobError.permanent("no quick job completed while this one held its slot")
         }
         registry.register(SlowJob.self) { _, _ in
-            try await Task.sleep(for: .seconds(30))
+            try await Task.sleep(for: .seconds(600))
             return .completed
         }
         return registry
@@ -87,23 +94,23 @@ struct SlowJob: JobArguments {
             let throttled = JobQueue(wakeupThrottle: throttle)
             let flusher = Task { try await throttle.run() }
             defer { flusher.cancel() }
-            let listener = try PostgresConnection(url: database.url)
-            try listener.listen(JobQueue.wakeupChannel)
-            try await withProcessor(database, pool) {
+            let listener = try await PostgresConnection.open(url: database.url)
+            try await runBlocking { try listener.listen(JobQueue.wakeupChannel) }
+            try await withProcessor(database, pool, configure: { $0.pollInterval = .seconds(600) }) {
                 let ids = try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<40 {
                         group.addTask { try await throttled.enqueue(NewJob(QuickJob()), pool: pool).id }
                     }
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
-                // The poll interval is a minute: only wake-ups can get these done.
-                try await eventually("every job to complete", timeout: .seconds(30)) {
+                // The poll interval is ten minutes: only wake-ups can get these done in two.
+                try await eventually("every job to complete", timeout: .seconds(120)) {
                     try await pool.query("SELECT count(*) AS n FROM jobs WHERE state = 'completed' AND id = ANY(\(ids))")
                         .first!.decode("n", as: Int.self) == ids.count
                 }
             }
             var notifications = 0
-            while case let batch = try listener.waitForNotifications(timeout: .milliseconds(100)), !batch.isEmpty {
+            while case let batch = try await runBlocking({ try listener.waitForNotifications(timeout: .milliseconds(100)) }), !batch.isEmpty {
                 notifications += batch.filter { $0.payload == "default" }.count
             }
             #expect(notifications < 40, "the throttle should have merged wake-ups, got \(notifications)")
@@ -114,10 +121,12 @@ struct SlowJob: JobArguments {
         try await TestDatabase.with { database, pool in
             try await withProcessor(database, pool) {
                 let id = try await JobQueue().enqueue(NewJob(SlowJob()), pool: pool).id
-                try await eventually("the job to fail", timeout: .seconds(30)) {
-                    try await pool.withConnection { try JobQueue().find(id: id, on: $0) }?.state == .failed
+                // The job would sleep ten minutes: only its one-second time-out ends it in two.
+                try await eventually("the job to end", timeout: .seconds(120)) {
+                    try await pool.withConnection { try JobQueue().find(id: id, on: $0) }?.state.isFinal == true
                 }
                 let record = try await pool.withConnection { try JobQueue().find(id: id, on: $0) }!
+                #expect(record.state == .failed)
                 #expect(record.errors.first?.error.contains("timed out") == true, "errors: \(record.errors)")
             }
         }
@@ -166,14 +175,15 @@ struct SlowJob: JobArguments {
                             OR EXISTS (SELECT 1 FROM jobs WHERE id = \(long) AND state = 'running') AS started
                         """).first!.decode("started", as: Bool.self)
                 }
-                // Claims wait for every slot to be free only for `claimLinger` (5 ms), not for
-                // the long job's 30 s.
-                let started = ContinuousClock.now
+                // Claims wait for every slot to be free only for `claimLinger` (5 ms): the quick
+                // job runs while the long one holds its slot, and only then does the long one end.
                 let quick = try await JobQueue().enqueue(NewJob(QuickJob()), pool: pool).id
-                try await eventually("the quick job to complete", timeout: .seconds(30)) {
-                    try await pool.withConnection { try JobQueue().find(id: quick, on: $0) }?.state == .completed
+                try await eventually("both jobs to end", timeout: .seconds(180)) {
+                    try await pool.query("SELECT count(*) AS n FROM jobs WHERE id = ANY(\([long, quick])) AND state IN ('completed', 'failed', 'cancelled')")
+                        .first!.decode("n", as: Int.self) == 2
                 }
-                #expect(ContinuousClock.now - started < .seconds(20), "a free slot waited for the long job")
+                let longJob = try #require(try await pool.withConnection { try JobQueue().find(id: long, on: $0) })
+                #expect(longJob.state == .completed, "a free slot waited for the long job: \(longJob.errors.map(\.error))")
             }
         }
     }

@@ -7,7 +7,7 @@ import Testing
 extension OfflineMemoryAPI {
     @Suite struct Batch {
         @Test func mixedOperationsEachGetAResultAndFailuresUndoNothing() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let toUpdate = try #require(try await server.createMemory(token, "I have a goldfish.")["id"]?.string)
             let toDelete = try #require(try await server.createMemory(token, "I rent a flat downtown.")["id"]?.string)
@@ -50,7 +50,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func limitsAreEnforced() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let tooMany = (0...100).map { ["op": "create", "text": "Batch memory \($0)."] }
             expectValidation(try await server.post("/memories/batch", token: token, ["operations": tooMany]), field: "operations", "101 operations")

@@ -37,20 +37,20 @@ extension OfflineMemoryAPI {
             ]
         }
 
-        static func call(_ server: MemoryServer, _ endpoint: Endpoint, token: String?, body: RequestBody? = nil, headers: [String: String] = [:]) async throws -> HTTPAnswer {
+        static func call(_ server: TestServer, _ endpoint: Endpoint, token: String?, body: RequestBody? = nil, headers: [String: String] = [:]) async throws -> HTTPAnswer {
             let payload = body ?? endpoint.body.map { RequestBody.json($0) } ?? .none
             return try await server.send(endpoint.method, endpoint.path, token: token, body: payload, headers: headers)
         }
 
-        static func fixture(_ server: MemoryServer, _ token: String) async throws -> (memory: String, session: String, job: Int) {
+        static func fixture(_ server: TestServer, _ token: String) async throws -> (memory: String, session: String, job: Int) {
             let memory = try await server.createMemory(token, "I like long walks by the sea.")
             let session = try await server.createSession(token)
             return (try #require(memory["id"]?.string), session, try #require(memory["job_id"]?.int))
         }
 
         @Test func missingOrInvalidCredentialsAre401WithTheRightCode() async throws {
-            let server = try MemoryServer.shared
-            let user = MemoryServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let (memory, session, job) = try await Self.fixture(server, server.token(user))
             let invalid: [(String, [String: String])] = [
                 ("garbage", ["Authorization": "Bearer not.a.jwt"]),
@@ -69,8 +69,8 @@ extension OfflineMemoryAPI {
         }
 
         @Test func aTokenWithoutTheScopeIs403AndWithItIsServed() async throws {
-            let server = try MemoryServer.shared
-            let user = MemoryServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let (memory, session, job) = try await Self.fixture(server, server.token(user))
             let endpoints = Self.endpoints(memory: memory, session: session, job: job)
             for endpoint in endpoints where !endpoint.scope.isEmpty {
@@ -94,7 +94,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func unreadableBodiesAre400AndBadFieldsAre422() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let (memory, session, job) = try await Self.fixture(server, token)
             for endpoint in Self.endpoints(memory: memory, session: session, job: job) where endpoint.body != nil && !endpoint.path.hasSuffix("extract-memories") {
@@ -147,7 +147,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func unknownResourcesAre404() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let unknown = UUID().uuidString.lowercased()
             expectNotFound(try await server.get("/memories/\(unknown)", token: token))

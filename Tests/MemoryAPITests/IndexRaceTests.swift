@@ -10,7 +10,7 @@ extension OfflineMemoryAPI {
     @Suite struct IndexRace {
         /// Waits until a backend of `application` waits on the memory's row lock: held by
         /// `locker` (a backend pid), or queued behind another waiter for it.
-        static func waitBlocked(_ server: MemoryServer, _ application: String, by locker: Int) async throws {
+        static func waitBlocked(_ server: TestServer, _ application: String, by locker: Int) async throws {
             try await eventually("\(application) to wait on the memory's row lock", timeout: .seconds(30), interval: .milliseconds(20)) {
                 try await server.pool.query("""
                     SELECT count(*) AS n FROM pg_stat_activity
@@ -21,7 +21,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func aTextChangedWhileTheIndexJobRunsIsIndexedWithTheNewText() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let queue = JobQueue()
             // Hold the new memory's indexing until its row is locked here.
@@ -30,7 +30,7 @@ extension OfflineMemoryAPI {
             let locker: PostgresConnection
             do {
                 created = try await server.createMemory(token, "I drive a blue Toyota to the office.")
-                locker = try PostgresConnection(url: server.database.url, applicationName: "memory-tests-locker")
+                locker = try await PostgresConnection.open(url: server.database.url, applicationName: "memory-tests-locker")
             } catch {
                 try await server.pool.withConnection { try queue.setPaused(false, queue: "embedding", on: $0) }
                 throw error
@@ -39,16 +39,16 @@ extension OfflineMemoryAPI {
             let id = try #require(created["id"]?.string)
             let uuid = try #require(UUID(uuidString: id))
             let createJob = try #require(created["job_id"]?.int)
-            let lockerPID = try #require(try locker.query("SELECT pg_backend_pid() AS pid").first?.decode("pid", as: Int.self))
-            try locker.query("BEGIN")
-            try locker.query("SELECT id FROM memories WHERE id = \(uuid) FOR UPDATE")
+            let lockerPID = try #require(try await locker.run("SELECT pg_backend_pid() AS pid").first?.decode("pid", as: Int.self))
+            try await locker.run("BEGIN")
+            try await locker.run("SELECT id FROM memories WHERE id = \(uuid) FOR UPDATE")
             try await server.pool.withConnection { try queue.setPaused(false, queue: "embedding", on: $0) }
 
             // The job reads the old text, embeds it and waits for the row to store the result.
             do {
                 try await Self.waitBlocked(server, "context0-worker", by: lockerPID)
             } catch {
-                _ = try? locker.query("COMMIT")
+                _ = try? await locker.run("COMMIT")
                 throw error
             }
             let newText = "I bake sourdough bread every weekend."
@@ -56,11 +56,11 @@ extension OfflineMemoryAPI {
             do {
                 try await Self.waitBlocked(server, "context0-api", by: lockerPID)
             } catch {
-                _ = try? locker.query("COMMIT")
+                _ = try? await locker.run("COMMIT")
                 _ = try? await put.value
                 throw error
             }
-            try locker.query("COMMIT")
+            try await locker.run("COMMIT")
             let updated = try server.data(try await put.value, 200, "PUT while indexing")
             #expect(updated["text"]?.string == newText)
             let updateJob = updated["job_id"]?.int

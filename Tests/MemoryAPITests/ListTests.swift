@@ -6,14 +6,14 @@ import Testing
 /// category / emotion / tags / source / start_date / end_date, and `sort_by` / `order`.
 extension OfflineMemoryAPI {
     @Suite struct Listing {
-        static func page(_ server: MemoryServer, _ token: String, _ query: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> (texts: [String], total: Int?, limit: Int?, skip: Int?) {
+        static func page(_ server: TestServer, _ token: String, _ query: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> (texts: [String], total: Int?, limit: Int?, skip: Int?) {
             let page = try await server.list(token, query, sourceLocation: sourceLocation)
             let items = try #require(page["items"]?.array, "\(query): items: \(page)", sourceLocation: sourceLocation)
             return (items.compactMap { $0["text"]?.string }, page["total"]?.int, page["limit"]?.int, page["skip"]?.int)
         }
 
         @Test func paginationHasTotalsAndHandlesEveryEdge() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             for number in 1...5 { try await server.createMemory(token, "Note number \(number).") }
             let newestFirst = (1...5).reversed().map { "Note number \($0)." }
@@ -46,7 +46,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func filtersByCategoryEmotionTagsSourceAndDates() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let a = try await server.createMemory(token, "I finished the city marathon.", ["category": "hobbies", "emotion": "happy", "tags": ["sport", "2025"]])
             let b = try await server.createMemory(token, "The project deadline moved to March.", ["category": "work", "emotion": "anxious", "tags": ["job"]])
@@ -88,7 +88,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func sortsByEveryDocumentedFieldInBothOrders() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             try await server.createMemory(token, "First: I painted the fence.", ["category": "hobbies", "emotion": "happy"])
             try await server.createMemory(token, "Second: my rent went up.", ["category": "finance", "emotion": "angry"])

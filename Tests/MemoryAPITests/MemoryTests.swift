@@ -12,7 +12,7 @@ extension OfflineMemoryAPI {
         static let emotions: Set<String> = ["happy", "excited", "grateful", "sad", "angry", "anxious", "neutral"]
 
         @Test func createAnswersAtOnceAndTheJobEnrichesWithCategoryAndEmotion() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let created = try await server.createMemory(token, "I am allergic to peanuts and shellfish.", ["tags": ["health", "food"], "metadata": ["origin": "test"]])
             let id = try #require(created["id"]?.string)
@@ -49,7 +49,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func categoryAndEmotionGivenByTheClientAreKept() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let created = try await server.createMemory(token, "The quarterly report is due on Friday.", ["category": "Work", "emotion": "anxious"])
             #expect(created["category"]?.string == "work", "labels are normalized to lower case: \(created)")
@@ -60,7 +60,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func updateKeepsThePreviousVersionWithItsReasonAndANewTextIsIndexedAgain() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let id = try await server.createEnriched(token, ["I drive a blue Toyota."])[0]
             let before = try await server.memory(token, id)
@@ -101,7 +101,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func updateRefusesNothingToChangeBadFieldsAndUnknownMemories() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let id = try #require(try await server.createMemory(token, "I collect stamps.")["id"]?.string)
             expectValidation(try await server.put("/memories/\(id)", token: token, [String: Any]()), field: "text", "PUT {}")
@@ -116,7 +116,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func deleteIsSoftThe404sFollowAndHistoryIsKept() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let ids = try await server.createEnriched(token, ["My locker code is 4512.", "I am learning Portuguese."])
             let (gone, kept) = (ids[0], ids[1])

@@ -15,8 +15,8 @@ extension OfflineMemoryAPI {
         @Test func aConversationContextYieldsMemories() async throws { try await Scenarios.aConversationContextYieldsMemories(.shared) }
 
         @Test func offlineRulesTakeOnlyTheUsersOwnLastingStatements() async throws {
-            let server = try MemoryServer.shared
-            let user = MemoryServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let session = try await server.createSession(server.token(user))
             try await Scenarios.say(server, user, session, "Remember that my sister Ana is a dentist. What time is it? I'm vegetarian. Can you help me?")
             let texts = try await Scenarios.chatMemories(server, server.token(user)).map(\.text)
@@ -41,8 +41,8 @@ extension OfflineMemoryAPI {
         @Test func answersComeFromContextToo() async throws { try await Scenarios.answersComeFromContextToo(.shared) }
 
         @Test func offlineModeRecordsNoLLMCalls() async throws {
-            let server = try MemoryServer.shared
-            let user = MemoryServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             _ = try await server.createEnriched(server.token(user), ["My car is a green Volvo."])
             let asked = try server.data(try await server.post("/qa/ask", token: server.token(user), ["question": "What car do I drive?"]))
             #expect(asked["mode"]?.string == "offline" && asked["answer"]?.string == "My car is a green Volvo.", "\(asked)")
@@ -52,7 +52,7 @@ extension OfflineMemoryAPI {
 
     @Suite struct OpenAPI {
         @Test func theDocumentListsTheMemoryChatQAAndJobPaths() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let answer = try await server.get("/openapi.json", token: nil)
             #expect(answer.status == 200, "\(answer)")
             let paths = try #require(answer.json?["paths"]?.object, "\(answer)")
@@ -90,9 +90,9 @@ extension LLMMemoryAPI {
         @Test func aConversationContextYieldsMemories() async throws { try await Scenarios.aConversationContextYieldsMemories(.shared) }
 
         @Test func theModelFindsTheFactsAndItsUsageIsRecorded() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let llm = try #require(server.llm)
-            let user = MemoryServer.newUser()
+            let user = TestServer.newUser()
             let session = try await server.createSession(server.token(user))
             let statement = "Remember that my sister Ana is a dentist. What time is it?"
             try await Scenarios.say(server, user, session, statement)
@@ -109,8 +109,8 @@ extension LLMMemoryAPI {
         }
 
         @Test func invalidFactsFromTheModelAreRejectedAndTheJobShowsTheError() async throws {
-            let server = try MemoryServer.shared
-            let user = MemoryServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let token = server.token(user)
             let session = try await server.createSession(token)
             let reply = try await server.sendMessage(token, session, "I garble my words when I am tired.")
@@ -131,9 +131,9 @@ extension LLMMemoryAPI {
 
         /// A message sent while its session's extraction is running must still be extracted.
         @Test func aMessageSentWhileExtractionRunsIsExtractedToo() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let llm = try #require(server.llm)
-            let user = MemoryServer.newUser()
+            let user = TestServer.newUser()
             let token = server.token(user)
             let session = try await server.createSession(token)
             let marker = "red bicycle \(UUID().uuidString.prefix(6))"
@@ -177,8 +177,8 @@ extension LLMMemoryAPI {
         @Test func answersComeFromContextToo() async throws { try await Scenarios.answersComeFromContextToo(.shared) }
 
         @Test func anAnswerCitingSourcesThatDoNotExistIsRejectedAndAskedAgain() async throws {
-            let server = try MemoryServer.shared
-            let user = MemoryServer.newUser()
+            let server = try TestServer.shared
+            let user = TestServer.newUser()
             let memory = try await server.createEnriched(server.token(user), ["My sister Ana lives in Porto."])[0]
             let asked = try server.data(try await server.post("/qa/ask", token: server.token(user), ["question": "validate me: where does my sister live?"]))
             #expect(asked["answer"]?.string == "According to source 1: My sister Ana lives in Porto.", "the corrected answer: \(asked)")

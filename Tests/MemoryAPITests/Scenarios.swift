@@ -9,7 +9,7 @@ import Testing
 /// writes the replies and answers), each checking what its mode must produce.
 enum Scenarios {
     /// The live chat-extracted memories of a user: (id, text), oldest first.
-    static func chatMemories(_ server: MemoryServer, _ token: String) async throws -> [(id: String, text: String)] {
+    static func chatMemories(_ server: TestServer, _ token: String) async throws -> [(id: String, text: String)] {
         try await server.list(token, "?source=chat&order=asc&limit=100")["items"]?.array?.map {
             (try #require($0["id"]?.string), try #require($0["text"]?.string))
         } ?? []
@@ -18,7 +18,7 @@ enum Scenarios {
     /// Sends a message in an auto-extracting session, waits for its extraction and for the
     /// indexing of whatever it created; the user message's id.
     @discardableResult
-    static func say(_ server: MemoryServer, _ user: String, _ session: String, _ content: String) async throws -> String {
+    static func say(_ server: TestServer, _ user: String, _ session: String, _ content: String) async throws -> String {
         let reply = try await server.sendAndExtract(server.token(user), session, content)
         try await server.waitIdle(user: user)
         return try #require(reply["user_message"]?["id"]?.string, "\(reply)")
@@ -30,7 +30,7 @@ enum Scenarios {
 
     // MARK: Chat
 
-    static func sessionsAndMessagesArePaginated(_ server: MemoryServer) async throws {
+    static func sessionsAndMessagesArePaginated(_ server: TestServer) async throws {
         let token = server.newToken()
         let created = try server.data(try await server.post("/chat/sessions", token: token, ["title": "S1", "auto_extract": false, "metadata": ["k": "v"]]), 201, "session")
         #expect(created["title"]?.string == "S1" && created["auto_extract"]?.bool == false && created["message_count"]?.int == 0, "\(created)")
@@ -75,8 +75,8 @@ enum Scenarios {
         #expect(listed?["message_count"]?.int == 4, "\(String(describing: listed))")
     }
 
-    static func replyStoresBothMessagesAndReturnsTheMemoriesUsed(_ server: MemoryServer) async throws {
-        let user = MemoryServer.newUser()
+    static func replyStoresBothMessagesAndReturnsTheMemoriesUsed(_ server: TestServer) async throws {
+        let user = TestServer.newUser()
         let token = server.token(user)
         let memory = try await server.createEnriched(token, ["My dog is called Rex and he is a beagle."])[0]
         let session = try await server.createSession(token, ["auto_extract": false])
@@ -109,8 +109,8 @@ enum Scenarios {
 
     // MARK: Extraction
 
-    static func autoExtractionTurnsStatementsIntoLinkedMemoriesOnce(_ server: MemoryServer) async throws {
-        let user = MemoryServer.newUser()
+    static func autoExtractionTurnsStatementsIntoLinkedMemoriesOnce(_ server: TestServer) async throws {
+        let user = TestServer.newUser()
         let token = server.token(user)
         let session = try await server.createSession(token)
         let reply = try await server.sendMessage(token, session, "I live in Lisbon and I work as a nurse.")
@@ -145,8 +145,8 @@ enum Scenarios {
         #expect(after["items"]?[0]?["version"] == memory["version"], "and leaves the memory alone")
     }
 
-    static func manualExtractionOfASessionWithoutAutoExtract(_ server: MemoryServer) async throws {
-        let user = MemoryServer.newUser()
+    static func manualExtractionOfASessionWithoutAutoExtract(_ server: TestServer) async throws {
+        let user = TestServer.newUser()
         let token = server.token(user)
         let session = try await server.createSession(token, ["auto_extract": false])
         let reply = try await server.sendMessage(token, session, "I have a brother called Tom.")
@@ -167,16 +167,16 @@ enum Scenarios {
 
     // MARK: Reconciliation
 
-    static func newFactsAreAdded(_ server: MemoryServer) async throws {
-        let user = MemoryServer.newUser()
+    static func newFactsAreAdded(_ server: TestServer) async throws {
+        let user = TestServer.newUser()
         let session = try await server.createSession(server.token(user))
         try await say(server, user, session, "I have a younger brother.")
         try await say(server, user, session, "I play chess every Sunday.")
         #expect(try await chatMemories(server, server.token(user)).map(\.text) == ["I have a younger brother.", "I play chess every Sunday."])
     }
 
-    static func aRefinementUpdatesTheMemoryAndKeepsTheOldText(_ server: MemoryServer) async throws {
-        let user = MemoryServer.newUser()
+    static func aRefinementUpdatesTheMemoryAndKeepsTheOldText(_ server: TestServer) async throws {
+        let user = TestServer.newUser()
         let token = server.token(user)
         let session = try await server.createSession(token)
         try await say(server, user, session, "I work at Acme.")
@@ -197,8 +197,8 @@ enum Scenarios {
     }
 
     /// `old` then `new` in a session: the old memory is superseded, never hard-deleted.
-    static func contradiction(_ server: MemoryServer, old: String, new: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let user = MemoryServer.newUser()
+    static func contradiction(_ server: TestServer, old: String, new: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let user = TestServer.newUser()
         let token = server.token(user)
         let session = try await server.createSession(token)
         try await say(server, user, session, old)
@@ -229,21 +229,21 @@ enum Scenarios {
         #expect(superseded?.reason?.contains(new) == true, "and says what contradicted it: \(history)", sourceLocation: sourceLocation)
     }
 
-    static func aContradictionSupersedesTheOldMemory(_ server: MemoryServer) async throws {
+    static func aContradictionSupersedesTheOldMemory(_ server: TestServer) async throws {
         try await contradiction(server, old: "My favourite colour is blue.", new: "My favourite colour is green.")
     }
 
-    static func aNegationSupersedesTheOldMemory(_ server: MemoryServer) async throws {
+    static func aNegationSupersedesTheOldMemory(_ server: TestServer) async throws {
         try await contradiction(server, old: "I like horror films.", new: "I don't like horror films.")
     }
 
     /// The example `docs/memories-chat-qa.md` gives for a contradiction.
-    static func theDocumentedPlaceContradictionSupersedes(_ server: MemoryServer) async throws {
+    static func theDocumentedPlaceContradictionSupersedes(_ server: TestServer) async throws {
         try await contradiction(server, old: "I live in Paris.", new: "I live in Berlin.")
     }
 
-    static func aDuplicateIsSkipped(_ server: MemoryServer) async throws {
-        let user = MemoryServer.newUser()
+    static func aDuplicateIsSkipped(_ server: TestServer) async throws {
+        let user = TestServer.newUser()
         let token = server.token(user)
         let session = try await server.createSession(token)
         try await say(server, user, session, "I like coffee.")
@@ -255,7 +255,7 @@ enum Scenarios {
         #expect(after.map(\.text) == ["I like coffee."] && after.map(\.id) == first.map(\.id), "one memory: \(after)")
         #expect(try await server.memory(token, first[0].id)["version"] == version, "a duplicate changes nothing")
         // A manual memory counts too.
-        let manual = MemoryServer.newUser()
+        let manual = TestServer.newUser()
         _ = try await server.createEnriched(server.token(manual), ["I like green tea."])
         let other = try await server.createSession(server.token(manual))
         try await say(server, manual, other, "I like green tea.")
@@ -264,11 +264,11 @@ enum Scenarios {
 
     // MARK: Conversation contexts
 
-    static func aConversationContextYieldsMemories(_ server: MemoryServer) async throws {
-        let user = MemoryServer.newUser()
+    static func aConversationContextYieldsMemories(_ server: TestServer) async throws {
+        let user = TestServer.newUser()
         let token = server.token(user)
         let transcript = "user: I have two cats.\nassistant: Nice! What are their names?\nuser: Their names are Tom and Jerry. What should I feed them?"
-        let answer = try await server.http.send("POST", "/api/v1/context/add", token: token, body: .json([
+        let answer = try await server.send("POST", "/context/add", token: token, body: .json([
             "documents": [["content": transcript]], "source": "conversation-\(UUID().uuidString.prefix(8))", "context_type": "conversation",
         ]))
         #expect(answer.status == 201, "context/add: \(answer)")
@@ -288,8 +288,8 @@ enum Scenarios {
 
     // MARK: Q&A
 
-    static func questionsAreAnsweredWithCitationsAndKeptInHistory(_ server: MemoryServer) async throws {
-        let user = MemoryServer.newUser()
+    static func questionsAreAnsweredWithCitationsAndKeptInHistory(_ server: TestServer) async throws {
+        let user = TestServer.newUser()
         let token = server.token(user)
         let sister = try await server.createEnriched(token, ["My sister Ana lives in Porto.", "I am learning to play the cello."])[0]
         let asked = try server.data(try await server.post("/qa/ask", token: token, ["question": "Where does my sister live?"]), 200, "ask")
@@ -337,10 +337,10 @@ enum Scenarios {
         #expect(count.items.isEmpty && count.total == 3)
     }
 
-    static func answersComeFromContextToo(_ server: MemoryServer) async throws {
-        let user = MemoryServer.newUser()
+    static func answersComeFromContextToo(_ server: TestServer) async throws {
+        let user = TestServer.newUser()
         let token = server.token(user)
-        let added = try await server.http.send("POST", "/api/v1/context/add", token: token, body: .json([
+        let added = try await server.send("POST", "/context/add", token: token, body: .json([
             "documents": [["content": "The city museum opens at nine in the morning. Tickets cost twelve euros for adults."]],
             "source": "museum-guide", "context_type": "resource",
         ]))

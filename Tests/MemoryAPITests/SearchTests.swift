@@ -7,7 +7,7 @@ import Testing
 extension OfflineMemoryAPI {
     @Suite struct Search {
         @Test func findsByMeaningAndByWordsBestFirstWithScoresFiltersAndThreshold() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let ids = try await server.createEnriched(token, [
                 "I am allergic to peanuts.", "My favourite city is Lisbon.", "I play the violin in a community orchestra.",
@@ -54,7 +54,7 @@ extension OfflineMemoryAPI {
         }
 
         @Test func refusesBadSearchRequestsNamingTheField() async throws {
-            let server = try MemoryServer.shared
+            let server = try TestServer.shared
             let token = server.newToken()
             let cases: [([String: Any], String)] = [
                 ([:], "query"), (["query": ""], "query"), (["query": "   "], "query"), (["query": 7], "query"),

@@ -8,10 +8,10 @@ import Testing
 extension OfflineMemoryAPI {
     @Suite struct Tenancy {
         @Test func anotherUserNeverReadsFindsChangesOrDeletesAnything() async throws {
-            let server = try MemoryServer.shared
-            let org = MemoryServer.newUser("org")
-            let alice = server.token(MemoryServer.newUser("alice"), org: org)
-            let bob = server.token(MemoryServer.newUser("bob"), org: org)
+            let server = try TestServer.shared
+            let org = TestServer.newUser("org")
+            let alice = server.token(TestServer.newUser("alice"), org: org)
+            let bob = server.token(TestServer.newUser("bob"), org: org)
             let carol = server.newToken("carol")
 
             let created = try await server.createMemory(alice, "My bank PIN is 8841.", ["tags": ["secret"], "category": "finance"])
@@ -72,8 +72,8 @@ extension OfflineMemoryAPI {
         }
 
         @Test func aJobShowsItsOwnerStateAttemptsAndLastErrorAndNobodyElse() async throws {
-            let server = try MemoryServer.shared
-            let owner = MemoryServer.newUser("owner")
+            let server = try TestServer.shared
+            let owner = TestServer.newUser("owner")
             let failing = try await JobQueue().enqueue(NewJob(
                 kind: "diagnostic.sleep", args: #"{"milliseconds": 1, "failAttempts": 5}"#,
                 options: JobOptions(queue: "default", maxAttempts: 1, ownerUserID: owner)), pool: server.pool)

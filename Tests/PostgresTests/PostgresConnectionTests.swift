@@ -83,11 +83,11 @@ import Testing
 
     @Test func listenReceivesNotificationsAndTimesOutQuietly() async throws {
         try await TestDatabase.with { database, pool in
-            let listener = try PostgresConnection(url: database.url)
-            try listener.listen("test_channel")
-            #expect(try listener.waitForNotifications(timeout: .milliseconds(50)).isEmpty)
+            let listener = try await runBlocking { try PostgresConnection(url: database.url) }
+            try await runBlocking { try listener.listen("test_channel") }
+            #expect(try await runBlocking { try listener.waitForNotifications(timeout: .milliseconds(50)) }.isEmpty)
             try await pool.query("SELECT pg_notify('test_channel', \("payload-1"))")
-            let received = try listener.waitForNotifications(timeout: .seconds(30))
+            let received = try await runBlocking { try listener.waitForNotifications(timeout: .seconds(30)) }
             #expect(received == [PostgresNotification(channel: "test_channel", payload: "payload-1")])
         }
     }
@@ -114,8 +114,10 @@ import Testing
                 for _ in 0..<2 { group.addTask { try await pool.withConnection { $0.backendPID } } }
                 return try await group.reduce(into: [Int32]()) { $0.append($1) }
             }
-            let admin = try PostgresConnection(url: database.url)
-            for pid in pids { try admin.query("SELECT pg_terminate_backend(\(pid))") }
+            try await runBlocking {
+                let admin = try PostgresConnection(url: database.url)
+                for pid in pids { try admin.query("SELECT pg_terminate_backend(\(pid))") }
+            }
             // Idle connections that died are noticed and replaced before use.
             try await eventually("pool to work again") { (try? await pool.query("SELECT 1")) != nil }
             #expect(try await pool.query("SELECT 7 AS n").first!.decode("n", as: Int.self) == 7)
@@ -123,8 +125,7 @@ import Testing
     }
 
     @Test func migrationsAppliedConcurrentlyRunOnce() async throws {
-        let database = try TestDatabase.createEmpty()
-        defer { try? database.drop() }
+        let database = try await TestDatabase.createEmpty()
         let migrator = try Migrator(directory: ProjectPaths.root.appendingPathComponent("sql"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<3 {
@@ -136,9 +137,13 @@ import Testing
             }
             try await group.waitForAll()
         }
-        let connection = try PostgresConnection(url: database.url)
-        let versions = try connection.query("SELECT version FROM schema_migrations ORDER BY version").rows.map { try $0.decode("version", as: Int.self) }
+        let (versions, again) = try await runBlocking {
+            let connection = try PostgresConnection(url: database.url)
+            let versions = try connection.query("SELECT version FROM schema_migrations ORDER BY version").rows.map { try $0.decode("version", as: Int.self) }
+            return (versions, try migrator.migrate(connection))
+        }
+        try await database.drop()
         #expect(versions == migrator.migrations.map(\.version))
-        #expect(try migrator.migrate(connection).isEmpty)
+        #expect(again.isEmpty)
     }
 }

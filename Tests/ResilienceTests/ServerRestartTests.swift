@@ -11,8 +11,10 @@ import Testing
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CONTEXT0_POSTGRES_SCRIPT"] != nil))
     func apiAndWorkerRecoverByThemselvesAndNoJobIsLost() async throws {
         let script = ProcessInfo.processInfo.environment["CONTEXT0_POSTGRES_SCRIPT"]!
-        let database = try TestDatabase.create()
-        defer { try? database.drop() }
+        try await TestDatabase.with { database, _ in try await restartUnderLoad(database, script: script) }
+    }
+
+    private func restartUnderLoad(_ database: TestDatabase, script: String) async throws {
         let port = try freePort()
         let environment = [
             "DATABASE_URL": database.url, "PORT": String(port), "WORKER_QUEUES": "default=8",
@@ -27,52 +29,61 @@ import Testing
         let queue = JobQueue()
         try await eventually("the API to answer") { await ping(port) == "ok" }
 
-        let before = try enqueue(30, milliseconds: 300, queue: queue, url: database.url)
-        let startedAt = try postmasterStart(database.url)
+        let before = try await enqueue(30, milliseconds: 300, queue: queue, url: database.url)
+        let startedAt = try await postmasterStart(database.url)
         try await restartPostgres(script)
-        #expect(try postmasterStart(database.url) != startedAt, "PostgreSQL did not restart")
+        #expect(try await postmasterStart(database.url) != startedAt, "PostgreSQL did not restart")
         // A fresh connection works as soon as the server is back.
-        let after = try enqueue(30, milliseconds: 10, queue: queue, url: database.url)
+        let after = try await enqueue(30, milliseconds: 10, queue: queue, url: database.url)
 
-        let states = {
-            try PostgresConnection(url: database.url).query("SELECT state::text || ':' || count(*) AS s FROM jobs WHERE kind LIKE 'diagnostic.%' GROUP BY state")
-                .rows.map { try $0.decode("s", as: String.self) }
-        }
-        defer { if !((try? states()) ?? []).elementsEqual(["completed:\(before.count + after.count)"]) {
-            print("job states: \((try? states()) ?? [])\nworker log:\n\(worker.errorOutput)\napi log:\n\(api.errorOutput)")
-        } }
-        try await eventually("every job to complete", timeout: .seconds(60), interval: .milliseconds(200)) {
-            let connection = try PostgresConnection(url: database.url)
-            let states = try connection.query("SELECT state::text AS state, count(*) AS n FROM jobs WHERE kind LIKE 'diagnostic.%' GROUP BY 1").rows
-            return try states.count == 1 && states[0].decode("state", as: String.self) == "completed"
-                && states[0].decode("n", as: Int.self) == before.count + after.count
+        var states = [String]()
+        do {
+            try await eventually("every job to complete", timeout: .seconds(60), interval: .milliseconds(200)) {
+                states = try await jobStates(database.url)
+                return states == ["completed:\(before.count + after.count)"]
+            }
+        } catch {
+            print("job states: \(states)\nworker log:\n\(worker.errorOutput)\napi log:\n\(api.errorOutput)")
+            throw error
         }
         try await eventually("the API to see the database again") { await ping(port) == "ok" }
         #expect(api.process.isRunning, "the API died: \(api.errorOutput)")
         #expect(worker.process.isRunning, "the worker died: \(worker.errorOutput)")
     }
 
-    private func enqueue(_ count: Int, milliseconds: Int, queue: JobQueue, url: String) throws -> [Int] {
-        let connection = try PostgresConnection(url: url)
-        let jobs = (0..<count).map { _ in NewJob(kind: "diagnostic.sleep", args: #"{"milliseconds": \#(milliseconds)}"#) }
-        return try connection.transaction { try queue.enqueue(jobs, on: $0) }
+    private func enqueue(_ count: Int, milliseconds: Int, queue: JobQueue, url: String) async throws -> [Int] {
+        try await runBlocking {
+            let connection = try PostgresConnection(url: url)
+            let jobs = (0..<count).map { _ in NewJob(kind: "diagnostic.sleep", args: #"{"milliseconds": \#(milliseconds)}"#) }
+            return try connection.transaction { try queue.enqueue(jobs, on: $0) }
+        }
     }
 
-    private func postmasterStart(_ url: String) throws -> Date {
-        try PostgresConnection(url: url).query("SELECT pg_postmaster_start_time() AS started").first!.decode("started")
+    private func jobStates(_ url: String) async throws -> [String] {
+        try await runBlocking {
+            try PostgresConnection(url: url).query("SELECT state::text || ':' || count(*) AS s FROM jobs WHERE kind LIKE 'diagnostic.%' GROUP BY state")
+                .rows.map { try $0.decode("s", as: String.self) }
+        }
+    }
+
+    private func postmasterStart(_ url: String) async throws -> Date {
+        try await runBlocking { try PostgresConnection(url: url).query("SELECT pg_postmaster_start_time() AS started").first!.decode("started") }
     }
 
     private func restartPostgres(_ script: String) async throws {
         for command in ["stop", "start"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: script)
-            process.arguments = [command]
-            // make test exports DATABASE_URL for the embedded server; the script must not
-            // mistake it for an external one.
-            process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "DATABASE_URL" }
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "postgres.sh \(command) failed")
+            let status = try await runBlocking {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: script)
+                process.arguments = [command]
+                // make test exports DATABASE_URL for the embedded server; the script must not
+                // mistake it for an external one.
+                process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "DATABASE_URL" }
+                try process.run()
+                process.waitUntilExit()
+                return process.terminationStatus
+            }
+            #expect(status == 0, "postgres.sh \(command) failed")
         }
     }
 

@@ -31,6 +31,8 @@ extension ChildProcess {
     public static func fastWorkerSettings(queues: String, deadAfterMilliseconds: Int = 3000, maintenanceMilliseconds: Int = 500) -> [String: String] {
         [
             "WORKER_QUEUES": queues,
+            // Several workers and the tests' own API share two cores: one model thread each.
+            "MINILM_THREADS": "1",
             "WORKER_POLL_INTERVAL_MS": "200",
             "WORKER_HEARTBEAT_INTERVAL_MS": "200",
             "WORKER_DEAD_AFTER_MS": String(deadAfterMilliseconds),

@@ -5,8 +5,8 @@ import Testing
 /// Analytics figures equal what the test did, up to this minute.
 @Suite(.timeLimit(.minutes(5))) struct AnalyticsTests {
     @Test func usageMemoriesAndTrendsCountWhatTheUserDid() async throws {
-        try await UsageServer.run { server in
-            let token = server.token(UsageServer.newUser("analytics"))
+        try await TestServer.run { server in
+            let token = server.token(TestServer.newUser("analytics"))
             var requests = 0
             var ids = [String]()
             for (text, category, emotion) in [("I work at Acme.", "work", "neutral"), ("I lead the data team.", "work", "happy"), ("I flew to Oslo.", "travel", "excited")] {
@@ -77,7 +77,7 @@ import Testing
                                    ("start_date=0000-12-01", "start_date")] {
                 server.expectError(try await server.get("/analytics/trends?\(query)", token: token), 422, code: "VALIDATION_ERROR", field: field)
             }
-            let reader = server.token(UsageServer.newUser("noanalytics"), scopes: ["memories:read"])
+            let reader = server.token(TestServer.newUser("noanalytics"), scopes: ["memories:read"])
             server.expectError(try await server.get("/analytics/usage", token: reader), 403, code: "INSUFFICIENT_PERMISSIONS")
         }
     }

@@ -6,8 +6,8 @@ import Testing
 /// Billing figures equal what the test did; the rollup closes months once.
 @Suite(.timeLimit(.minutes(5))) struct BillingTests {
     @Test func limitsFollowThePlanAndRateLimitsOverrideTheDefaultPlan() async throws {
-        try await UsageServer.run(["RATE_LIMITS": "standard=500,ai=7"], worker: false) { server in
-            let user = UsageServer.newUser("plans")
+        try await TestServer.runMetered(["RATE_LIMITS": "standard=500,ai=7"], workerQueues: nil) { server in
+            let user = TestServer.newUser("plans")
             let token = server.token(user)
             let free = try server.data(try await server.get("/billing/limits", token: token))
             #expect(free["plan"]?.string == "free")
@@ -25,14 +25,14 @@ import Testing
             #expect(pro["rate_limits"]?["standard"]?["limit"]?.int == 10_000)
             #expect(pro["monthly_price_cents"]?.int == 4900)
             #expect(pro["unit_prices_cents"]?["searches"]?.number == 0.01)
-            let reader = server.token(UsageServer.newUser("nobilling"), scopes: ["memories:read"])
+            let reader = server.token(TestServer.newUser("nobilling"), scopes: ["memories:read"])
             server.expectError(try await server.get("/billing/limits", token: reader), 403, code: "INSUFFICIENT_PERMISSIONS")
         }
     }
 
     @Test func currentUsageIsWhatTheUserDidThisVeryMinute() async throws {
-        try await UsageServer.run(worker: false) { server in
-            let token = server.token(UsageServer.newUser("usage"))
+        try await TestServer.runMetered(workerQueues: nil) { server in
+            let token = server.token(TestServer.newUser("usage"))
             var standard = 0, search = 0, ai = 0
             for index in 0..<3 {
                 _ = try server.data(try await server.post("/memories", token: token, ["text": "I like tea number \(index)."]), 201)
@@ -75,8 +75,8 @@ import Testing
     /// Last month's usage (written into the hourly counters by hand) is rolled up and closed
     /// into one bill priced by the plan; running the rollup again changes nothing.
     @Test func theRollupClosesEndedMonthsOnceAndIsIdempotent() async throws {
-        try await UsageServer.run(["BILLING_ROLLUP_INTERVAL_MS": "400"]) { server in
-            let user = UsageServer.newUser("bill")
+        try await TestServer.runMetered(["BILLING_ROLLUP_INTERVAL_MS": "400"]) { server in
+            let user = TestServer.newUser("bill")
             let token = server.token(user)
             _ = try server.data(try await server.get("/billing/history", token: token))  // creates the user
             try await server.pool.query("UPDATE users SET plan = 'pro' WHERE id = \(user)")
@@ -123,7 +123,7 @@ import Testing
         }
     }
 
-    private func monthlyTotals(_ server: UsageServer, _ user: String) async throws -> [String: Int] {
+    private func monthlyTotals(_ server: TestServer, _ user: String) async throws -> [String: Int] {
         var totals = [String: Int]()
         for row in try await server.pool.query("SELECT metric, quantity FROM usage_monthly WHERE user_id = \(user) AND month < date_trunc('month', now(), 'UTC')").rows {
             totals[try row.decode("metric")] = try row.decode("quantity")
@@ -135,9 +135,9 @@ import Testing
 /// A quota the plan sets no price for is a hard cap from the next rollup tick on.
 @Suite(.timeLimit(.minutes(5))) struct QuotaTests {
     @Test func aUsedUpFreeQuotaRefusesWhatWouldUseMoreUntilThePlanChanges() async throws {
-        try await UsageServer.run(["BILLING_ROLLUP_INTERVAL_MS": "300", "RATE_LIMITS": "search=6"]) { server in
+        try await TestServer.runMetered(["BILLING_ROLLUP_INTERVAL_MS": "300", "RATE_LIMITS": "search=6"]) { server in
             try await server.pool.query(#"UPDATE plans SET quotas = quotas || '{"searches": 3}' WHERE name = 'free'"#)
-            let user = UsageServer.newUser("quota")
+            let user = TestServer.newUser("quota")
             let token = server.token(user)
             // Subscribed, so the crossing is recorded as an event (its delivery is not the point).
             _ = try await server.createWebhook(token, url: "https://hooks.example.com/quota", events: ["usage.limit_reached"])
@@ -174,8 +174,8 @@ import Testing
 /// disabled one is still refused.
 @Suite(.timeLimit(.minutes(5))) struct MeteringOffTests {
     @Test func withoutMeteringNothingIsCountedOrLimited() async throws {
-        try await UsageServer.run(["METERING": "off", "RATE_LIMITS": "standard=2"], worker: false) { server in
-            let user = UsageServer.newUser("unmetered")
+        try await TestServer.runMetered(["METERING": "off", "RATE_LIMITS": "standard=2"], workerQueues: nil) { server in
+            let user = TestServer.newUser("unmetered")
             let token = server.token(user)
             for _ in 0..<4 {
                 let answer = try await server.get("/billing/limits", token: token)

@@ -15,9 +15,9 @@ import Testing
     ]
 
     @Test func managementValidationAndTenancy() async throws {
-        try await UsageServer.run(worker: false) { server in
-            let owner = server.token(UsageServer.newUser("owner"))
-            let other = server.token(UsageServer.newUser("other"))
+        try await TestServer.runMetered(workerQueues: nil) { server in
+            let owner = server.token(TestServer.newUser("owner"))
+            let other = server.token(TestServer.newUser("other"))
             let created = try server.data(try await server.post("/webhooks", token: owner, [
                 "url": "https://hooks.example.com/context0", "events": ["memory.created", "job.failed"], "description": "mine",
             ]), 201)
@@ -42,7 +42,7 @@ import Testing
             server.expectError(try await server.get("/webhooks/\(id)/deliveries", token: other), 404, code: "RESOURCE_NOT_FOUND")
             #expect(try server.data(try await server.get("/webhooks", token: other))["total"]?.int == 0)
             // Without the scope.
-            let reader = server.token(UsageServer.newUser("reader"), scopes: ["memories:read"])
+            let reader = server.token(TestServer.newUser("reader"), scopes: ["memories:read"])
             server.expectError(try await server.get("/webhooks", token: reader), 403, code: "INSUFFICIENT_PERMISSIONS")
 
             // Bad input: each is a 422 naming the field, and nothing is stored.
@@ -86,8 +86,8 @@ import Testing
     @Test func deliveriesAreSignedAsStandardWebhooksSaysAndOnlySubscribedEventsGo() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await UsageServer.run(Self.deliverySettings) { server in
-            let user = UsageServer.newUser("signed")
+        try await TestServer.runMetered(Self.deliverySettings) { server in
+            let user = TestServer.newUser("signed")
             let token = server.token(user)
             let hook = try await server.createWebhook(token, url: receiver.baseURL + "/ok/memories", events: ["memory.created", "memory.deleted"])
             let memory = try server.data(try await server.post("/memories", token: token, ["text": "I live in Porto."]), 201)
@@ -133,8 +133,8 @@ import Testing
     @Test func failedAttemptsAreRetriedWithTheSameIDThenFailVisiblyAndDisableTheWebhook() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await UsageServer.run(Self.deliverySettings) { server in
-            let token = server.token(UsageServer.newUser("retry"))
+        try await TestServer.runMetered(Self.deliverySettings) { server in
+            let token = server.token(TestServer.newUser("retry"))
 
             // Two 503s, then success: three attempts of one event.
             let flaky = try await server.createWebhook(token, url: receiver.baseURL + "/flaky/2/a")
@@ -191,8 +191,8 @@ import Testing
     @Test func redirectsAreFollowed() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await UsageServer.run(Self.deliverySettings) { server in
-            let token = server.token(UsageServer.newUser("redirect"))
+        try await TestServer.runMetered(Self.deliverySettings) { server in
+            let token = server.token(TestServer.newUser("redirect"))
             // A test event reaches its webhook whatever the webhook subscribes to.
             let moved = try await server.createWebhook(token, url: receiver.baseURL + "/redirect/ok/moved", events: ["memory.created"])
             _ = try server.data(try await server.post("/webhooks/\(moved.id)/test", token: token), 202)
@@ -209,8 +209,8 @@ import Testing
         let receiver = try await WebhookReceiver.start()
         defer { Task { await receiver.stop() } }
         // The receiver answers after 30 s; the time-out is 2 s.
-        try await UsageServer.run(Self.deliverySettings.merging(["WEBHOOK_TIMEOUT_MS": "2000"]) { $1 }) { server in
-            let token = server.token(UsageServer.newUser("slow"))
+        try await TestServer.runMetered(Self.deliverySettings.merging(["WEBHOOK_TIMEOUT_MS": "2000"]) { $1 }) { server in
+            let token = server.token(TestServer.newUser("slow"))
             let slow = try await server.createWebhook(token, url: receiver.baseURL + "/slow/c")
             _ = try server.data(try await server.post("/webhooks/\(slow.id)/test", token: token), 202)
             try await eventually("a timed-out attempt", timeout: .seconds(30)) {
@@ -226,8 +226,8 @@ import Testing
         defer { Task { await receiver.stop() } }
         var settings = Self.deliverySettings
         settings["WEBHOOK_ALLOW_PRIVATE"] = "0"
-        try await UsageServer.run(settings) { server in
-            let user = UsageServer.newUser("ssrf")
+        try await TestServer.runMetered(settings) { server in
+            let user = TestServer.newUser("ssrf")
             let token = server.token(user)
             // The machine's own name resolves to one of its addresses, which are private or loopback.
             let hostname = ProcessInfo.processInfo.hostName
@@ -250,8 +250,8 @@ import Testing
     @Test func eventsAreWrittenInTheTransactionOfTheirChange() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await UsageServer.run(Self.deliverySettings) { server in
-            let user = UsageServer.newUser("jobs")
+        try await TestServer.runMetered(Self.deliverySettings) { server in
+            let user = TestServer.newUser("jobs")
             let token = server.token(user)
             _ = try await server.createWebhook(token, url: receiver.baseURL + "/ok/jobs", events: ["job.failed"])
             let jobID: Int = try await server.pool.query("""
@@ -284,8 +284,8 @@ import Testing
     @Test func everyFeatureAnnouncesItsEvents() async throws {
         let receiver = try await WebhookReceiver.start()
         defer { Task { await receiver.stop() } }
-        try await UsageServer.run(Self.deliverySettings.merging(["RATE_LIMITS": "search=2"]) { $1 }) { server in
-            let token = server.token(UsageServer.newUser("events"))
+        try await TestServer.runMetered(Self.deliverySettings.merging(["RATE_LIMITS": "search=2"]) { $1 }) { server in
+            let token = server.token(TestServer.newUser("events"))
             _ = try await server.createWebhook(token, url: receiver.baseURL + "/ok/all")
             let added = try await server.send("POST", "/context/add", token: token, body: .json(["documents": [["content": "Our office is in Lisbon."]], "source": "notes"]))
             #expect(added.status == 201, "\(added)")

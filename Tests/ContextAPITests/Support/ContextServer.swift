@@ -6,120 +6,20 @@ import Postgres
 import TestSupport
 import Testing
 
-/// The secret the test API verifies JWTs with.
-let testJWTSecret = "context-api-tests-secret-7f3a9c1e5b2d4680"
-
-/// A real `context0-api` process (and, unless asked otherwise, a real `context0-worker`)
-/// on a fresh database of its own, reached over HTTP on a free port.
-final class ContextServer: Sendable {
-    let database: TestDatabase
-    let pool: PostgresPool
-    let api: ChildProcess
-    let worker: ChildProcess?
-    let http: HTTPClient
-    let secret = testJWTSecret
-
-    /// The server the enclosing suite started (see `ContextServerTrait`).
-    @TaskLocal static var current: ContextServer?
-
-    static var shared: ContextServer {
-        get throws {
-            guard let current else { throw HTTPClientError("no ContextServer: the suite needs the .contextServer trait") }
-            return current
-        }
+/// The Context API's own requests and waits on the shared `TestServer`.
+extension TestServer {
+    func contextPost(_ endpoint: String, token: String?, _ body: RequestBody) async throws -> HTTPAnswer {
+        try await send("POST", "/context/\(endpoint)", token: token, body: body)
     }
 
-    private init(database: TestDatabase, pool: PostgresPool, api: ChildProcess, worker: ChildProcess?, port: Int) {
-        self.database = database
-        self.pool = pool
-        self.api = api
-        self.worker = worker
-        http = HTTPClient(baseURL: "http://127.0.0.1:\(port)")
-    }
-
-    static let workerSettings = ChildProcess.fastWorkerSettings(queues: "default=4,ingest=2,embedding=2")
-
-    /// Runs `body` with a fresh database, the API and (if `withWorker`) a worker on it;
-    /// stops both processes and drops the database afterwards.
-    static func run(withWorker: Bool = true, _ body: @Sendable (ContextServer) async throws -> Void) async throws {
-        try await TestDatabase.with { database, pool in
-            let (api, port) = try await startAPI(database)
-            defer { api.stopNow() }
-            var worker: ChildProcess?
-            defer { worker?.stopNow() }
-            if withWorker { worker = try await startWorker(database, pool: pool) }
-            let server = ContextServer(database: database, pool: pool, api: api, worker: worker, port: port)
-            try await body(server)
-        }
-    }
-
-    private static func startAPI(_ database: TestDatabase) async throws -> (ChildProcess, Int) {
-        try await ChildProcess.api(environment: ["DATABASE_URL": database.url, "JWT_SECRET": testJWTSecret])
-    }
-
-    private static func startWorker(_ database: TestDatabase, pool: PostgresPool) async throws -> ChildProcess {
-        try await ChildProcess.worker(environment: workerSettings.merging(["DATABASE_URL": database.url]) { $1 }, pool: pool)
-    }
-
-    // MARK: Credentials
-
-    /// A user id no other test uses.
-    static func newUser(_ label: String = "user") -> String {
-        "\(label)-\(UUID().uuidString.prefix(13).lowercased())"
-    }
-
-    /// A JWT signed with the API's secret.
-    func token(_ user: String, org: String? = nil, scopes: [String]? = nil, expiresIn: Int = 3600) -> String {
-        let now = Int(Date().timeIntervalSince1970)
-        return try! JSONWebToken(secret: secret).sign(.init(sub: user, org_id: org, scopes: scopes, exp: Double(now + expiresIn), iat: Double(now)))
-    }
-
-    /// Runs `context0-admin` against this server's database.
-    func admin(_ arguments: [String]) async throws -> (status: Int32, output: String, error: String) {
-        try await ChildProcess.run("context0-admin", arguments + ["--database-url", database.url])
-    }
-
-    /// `context0-admin keys create --json`: the key's id and the key itself.
-    func createKey(user: String, org: String? = nil, scopes: [String]? = nil) async throws -> (id: String, key: String) {
-        var arguments = ["keys", "create", "--user", user, "--json"]
-        if let org { arguments += ["--org", org] }
-        if let scopes { arguments += ["--scopes", scopes.joined(separator: ",")] }
-        let result = try await admin(arguments)
-        guard result.status == 0, let json = JSON.parse(Data(result.output.utf8)),
-              let id = json["id"]?.string, let key = json["key"]?.string else {
-            throw HTTPClientError("keys create failed (\(result.status)): \(result.output) \(result.error)")
-        }
-        return (id, key)
-    }
-
-    func revokeKey(_ id: String) async throws {
-        let result = try await admin(["keys", "revoke", id])
-        guard result.status == 0 else { throw HTTPClientError("keys revoke failed (\(result.status)): \(result.error)") }
-    }
-
-    func disableUser(_ user: String) async throws {
-        let result = try await admin(["users", "disable", user, "--reason", "tests"])
-        guard result.status == 0 else { throw HTTPClientError("users disable failed (\(result.status)): \(result.error)") }
-    }
-
-    // MARK: Requests
-
-    func send(_ method: String, _ path: String, token: String? = nil, body: RequestBody = .none, headers: [String: String] = [:]) async throws -> HTTPAnswer {
-        try await http.send(method, path, token: token, body: body, headers: headers)
-    }
-
-    func post(_ endpoint: String, token: String?, _ body: RequestBody) async throws -> HTTPAnswer {
-        try await send("POST", "/api/v1/context/\(endpoint)", token: token, body: body)
-    }
-
-    func get(_ endpoint: String, token: String?) async throws -> HTTPAnswer {
-        try await send("GET", "/api/v1/context/\(endpoint)", token: token)
+    func contextGet(_ endpoint: String, token: String?) async throws -> HTTPAnswer {
+        try await send("GET", "/context/\(endpoint)", token: token)
     }
 
     /// `POST add`, which must answer 201; the ids of the documents it reports.
     @discardableResult
     func add(token: String, _ body: RequestBody, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
-        let answer = try await post("add", token: token, body)
+        let answer = try await contextPost("add", token: token, body)
         guard answer.status == 201 else {
             Issue.record("add answered \(answer)", sourceLocation: sourceLocation)
             throw HTTPClientError("add failed: \(answer)")
@@ -137,7 +37,7 @@ final class ContextServer: Sendable {
     }
 
     /// Waits until every document is indexed (fails at once if one failed).
-    func waitIndexed(_ ids: [String], timeout: Duration = .seconds(25)) async throws {
+    func waitIndexed(_ ids: [String], timeout: Duration = .seconds(60)) async throws {
         let uuids = ids.compactMap { UUID(uuidString: $0) }
         guard uuids.count == ids.count else { throw HTTPClientError("not document ids: \(ids)") }
         try await eventually("documents \(ids) to be indexed", timeout: timeout, interval: .milliseconds(50)) {
@@ -153,7 +53,7 @@ final class ContextServer: Sendable {
     func search(token: String, _ query: String, minimum: Double = 0, maximum: Double = 1, extra: [String: Any] = [:]) async throws -> HTTPAnswer {
         var body: [String: Any] = ["query": query, "similarity_threshold": maximum, "minimum_similarity_threshold": minimum]
         body.merge(extra) { $1 }
-        return try await post("search", token: token, .json(body))
+        return try await contextPost("search", token: token, .json(body))
     }
 
     /// `search` that must answer 202; its results.
@@ -166,14 +66,14 @@ final class ContextServer: Sendable {
 
     /// `GET view` (with a query string such as `?source=x`) that must answer 200.
     func view(token: String, _ query: String = "", sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
-        let answer = try await get("view" + query, token: token)
+        let answer = try await contextGet("view" + query, token: token)
         #expect(answer.status == 200, "view answered \(answer)", sourceLocation: sourceLocation)
         return try #require(answer.json, "view answered JSON: \(answer)", sourceLocation: sourceLocation)
     }
 
     /// `GET view/docs` that must answer 200.
     func viewDocs(token: String, _ query: String = "", sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSON {
-        let answer = try await get("view/docs" + query, token: token)
+        let answer = try await contextGet("view/docs" + query, token: token)
         #expect(answer.status == 200, "view/docs answered \(answer)", sourceLocation: sourceLocation)
         return try #require(answer.json, "view/docs answered JSON: \(answer)", sourceLocation: sourceLocation)
     }
@@ -197,22 +97,6 @@ final class ContextServer: Sendable {
             WHERE kind = ANY(\(kinds)) AND lower(args->>'documentID') = \(id.lowercased()) ORDER BY id
             """).rows.map { (try $0.decode("id"), try $0.decode("kind"), try $0.decode("state")) }
     }
-}
-
-/// Starts one `ContextServer` around the whole suite it is applied to and makes it
-/// `ContextServer.current` for every test inside (nested suites included).
-struct ContextServerTrait: SuiteTrait, TestScoping {
-    var isRecursive: Bool { false }
-
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        try await ContextServer.run { server in
-            try await ContextServer.$current.withValue(server) { try await function() }
-        }
-    }
-}
-
-extension Trait where Self == ContextServerTrait {
-    static var contextServer: Self { Self() }
 }
 
 // MARK: Hand-made tokens

@@ -5,111 +5,45 @@ import Postgres
 import TestSupport
 import Testing
 
-/// The secret the test API verifies JWTs with.
-let memoryTestJWTSecret = "memory-api-tests-secret-2b8e4d1f9a7c3065"
-
 /// Offline (no language model) or LLM (the scripted local chat-completions server).
 enum ServerMode: String, Sendable {
     case offline, llm
 }
 
-/// A real `context0-api` and a real `context0-worker` on a fresh database of their own,
-/// reached over HTTP on a free port; in LLM mode both talk to a `ScriptedLLM`.
-final class MemoryServer: Sendable {
-    let mode: ServerMode
-    let database: TestDatabase
-    let pool: PostgresPool
-    let api: ChildProcess
-    let worker: ChildProcess
-    let llm: ScriptedLLM?
-    let http: HTTPClient
+extension ScriptedLLM {
+    /// The scripted model the enclosing LLM-mode suite started (see `memoryServer(_:)`).
+    @TaskLocal static var current: ScriptedLLM?
 
-    /// The server the enclosing suite started (see `MemoryServerTrait`).
-    @TaskLocal static var current: MemoryServer?
-
-    static var shared: MemoryServer {
-        get throws {
-            guard let current else { throw HTTPClientError("no MemoryServer: the suite needs the .memoryServer trait") }
-            return current
-        }
+    /// The language model settings for the API and the worker: this server.
+    var settings: [String: String] {
+        ["LLM_BASE_URL": baseURL, "LLM_MODEL": "scripted-model", "LLM_API_KEY": "test-key",
+         "LLM_TIMEOUT_SECONDS": "30", "LLM_MAX_RETRIES": "1"]
     }
+}
 
-    private init(mode: ServerMode, database: TestDatabase, pool: PostgresPool, api: ChildProcess, worker: ChildProcess, llm: ScriptedLLM?, port: Int) {
-        self.mode = mode
-        self.database = database
-        self.pool = pool
-        self.api = api
-        self.worker = worker
-        self.llm = llm
-        http = HTTPClient(baseURL: "http://127.0.0.1:\(port)")
-    }
-
-    /// Every queue the memory features use.
-    static let workerSettings = ChildProcess.fastWorkerSettings(queues: "default=2,ingest=2,embedding=2,extraction=2")
-
-    /// The language model settings: the scripted server, or explicitly none (an inherited
-    /// `LLM_BASE_URL` must not turn the offline configuration into an LLM one).
-    static func llmSettings(_ llm: ScriptedLLM?) -> [String: String] {
-        guard let llm else { return ["LLM_BASE_URL": "", "LLM_MODEL": "", "LLM_API_KEY": ""] }
-        return ["LLM_BASE_URL": llm.baseURL, "LLM_MODEL": "scripted-model", "LLM_API_KEY": "test-key",
-                "LLM_TIMEOUT_SECONDS": "30", "LLM_MAX_RETRIES": "1"]
-    }
-
-    static func run(mode: ServerMode, _ body: @Sendable (MemoryServer) async throws -> Void) async throws {
-        let llm = mode == .llm ? try await ScriptedLLM.start() : nil
-        do {
-            try await TestDatabase.with { database, pool in
-                // Rate limits are not what these tests are about: keep them out of the way.
-                let environment = llmSettings(llm).merging([
-                    "DATABASE_URL": database.url, "RATE_LIMITS": "standard=1000000,search=1000000,batch=1000000,ai=1000000",
-                ]) { $1 }
-                let (api, port) = try await startAPI(environment)
-                defer { api.stopNow() }
-                let worker = try await startWorker(environment, pool: pool)
-                defer { worker.stopNow() }
-                try await body(MemoryServer(mode: mode, database: database, pool: pool, api: api, worker: worker, llm: llm, port: port))
+extension Trait where Self == TestServerTrait {
+    /// A `TestServer` for the suite with no language model (offline), or with both the API
+    /// and the worker talking to a `ScriptedLLM` (llm).
+    static func memoryServer(_ mode: ServerMode) -> Self {
+        .testServer(around: { run in
+            guard mode == .llm else { return try await run([:]) }
+            let llm = try await ScriptedLLM.start()
+            do {
+                try await ScriptedLLM.$current.withValue(llm) { try await run(llm.settings) }
+            } catch {
+                await llm.stop()
+                throw error
             }
-        } catch {
-            await llm?.stop()
-            throw error
-        }
-        await llm?.stop()
+            await llm.stop()
+        })
     }
+}
 
-    private static func startAPI(_ environment: [String: String]) async throws -> (ChildProcess, Int) {
-        try await ChildProcess.api(environment: environment.merging(["JWT_SECRET": memoryTestJWTSecret]) { $1 })
-    }
-
-    private static func startWorker(_ environment: [String: String], pool: PostgresPool) async throws -> ChildProcess {
-        try await ChildProcess.worker(environment: workerSettings.merging(environment) { $1 }, pool: pool)
-    }
-
-    // MARK: Credentials
-
-    /// A user id no other test uses.
-    static func newUser(_ label: String = "user") -> String {
-        "\(label)-\(UUID().uuidString.prefix(13).lowercased())"
-    }
-
-    /// A JWT signed with the API's secret (or another one).
-    func token(_ user: String, org: String? = nil, scopes: [String]? = nil, expiresIn: Int = 3600, secret: String = memoryTestJWTSecret) -> String {
-        let now = Int(Date().timeIntervalSince1970)
-        return try! JSONWebToken(secret: secret).sign(.init(sub: user, org_id: org, scopes: scopes, exp: Double(now + expiresIn), iat: Double(now)))
-    }
-
-    /// A token for a brand-new user.
-    func newToken(_ label: String = "user") -> String { token(Self.newUser(label)) }
-
-    // MARK: Requests
-
-    func send(_ method: String, _ path: String, token: String? = nil, body: RequestBody = .none, headers: [String: String] = [:]) async throws -> HTTPAnswer {
-        try await http.send(method, "/api/v1" + path, token: token, body: body, headers: headers)
-    }
-
-    func get(_ path: String, token: String?) async throws -> HTTPAnswer { try await send("GET", path, token: token) }
-    func post(_ path: String, token: String?, _ body: Any) async throws -> HTTPAnswer { try await send("POST", path, token: token, body: .json(body)) }
-    func put(_ path: String, token: String?, _ body: Any) async throws -> HTTPAnswer { try await send("PUT", path, token: token, body: .json(body)) }
-    func delete(_ path: String, token: String?) async throws -> HTTPAnswer { try await send("DELETE", path, token: token) }
+/// The memory, chat, Q&A and job requests and waits the memory tests share.
+extension TestServer {
+    /// The scripted language model of an LLM-mode suite; nil offline.
+    var llm: ScriptedLLM? { ScriptedLLM.current }
+    var mode: ServerMode { llm == nil ? .offline : .llm }
 
     /// The `data` of a success envelope answered with `status`; records an issue otherwise.
     @discardableResult
@@ -133,7 +67,7 @@ final class MemoryServer: Sendable {
 
     /// Waits until the memory's enrichment is done (embedded, category and emotion set); it.
     @discardableResult
-    func waitEnriched(_ token: String, _ id: String, timeout: Duration = .seconds(20)) async throws -> JSON {
+    func waitEnriched(_ token: String, _ id: String, timeout: Duration = .seconds(60)) async throws -> JSON {
         var last: JSON?
         try await eventually("memory \(id) to be enriched (last: \(String(describing: last)))", timeout: timeout, interval: .milliseconds(50)) {
             let answer = try await get("/memories/\(id)", token: token)
@@ -155,7 +89,7 @@ final class MemoryServer: Sendable {
 
     /// `GET /jobs/{id}` until the job is completed (fails at once if it failed); the job.
     @discardableResult
-    func waitJob(_ token: String, _ id: Int, timeout: Duration = .seconds(20)) async throws -> JSON {
+    func waitJob(_ token: String, _ id: Int, timeout: Duration = .seconds(60)) async throws -> JSON {
         var last: JSON?
         try await eventually("job \(id) to complete (last: \(String(describing: last)))", timeout: timeout, interval: .milliseconds(50)) {
             let answer = try await get("/jobs/\(id)", token: token)
@@ -168,7 +102,7 @@ final class MemoryServer: Sendable {
     }
 
     /// Waits until no job of `kinds` owned by `user` is waiting or running.
-    func waitIdle(user: String, kinds: [String] = ["memory.index", "memory.extract"], timeout: Duration = .seconds(20)) async throws {
+    func waitIdle(user: String, kinds: [String] = ["memory.index", "memory.extract"], timeout: Duration = .seconds(60)) async throws {
         try await eventually("\(user)'s \(kinds) jobs to finish", timeout: timeout, interval: .milliseconds(50)) {
             let rows = try await pool.query("""
                 SELECT state::text AS state FROM jobs WHERE owner_user_id = \(user) AND kind = ANY(\(kinds)) AND state IN ('available', 'running', 'failed')
@@ -237,22 +171,6 @@ final class MemoryServer: Sendable {
              try $0.decode("valid_until", as: Date?.self))
         }
     }
-}
-
-/// Starts one `MemoryServer` around the suite it is applied to, as `MemoryServer.current`.
-struct MemoryServerTrait: SuiteTrait, TestScoping {
-    let mode: ServerMode
-    var isRecursive: Bool { false }
-
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        try await MemoryServer.run(mode: mode) { server in
-            try await MemoryServer.$current.withValue(server) { try await function() }
-        }
-    }
-}
-
-extension Trait where Self == MemoryServerTrait {
-    static func memoryServer(_ mode: ServerMode) -> Self { Self(mode: mode) }
 }
 
 // MARK: Assertions

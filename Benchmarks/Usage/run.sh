@@ -25,11 +25,11 @@ source scripts/lib.sh
 prepare_benchmark
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    flock /tmp/swift-build.lock swift build -c release --product context0-bench-usage >&2
+    CONTEXT0_BENCHMARKS=1 flock /tmp/swift-build.lock swift build -c release --product context0-bench-usage >&2
 fi
 BIN="$ROOT/.build/release"
 for program in context0-api context0-worker context0-bench-usage; do
-    [[ -x "$BIN/$program" ]] || { echo "bench/usage/run.sh: $BIN/$program is missing: build first (swift build -c release)" >&2; exit 1; }
+    [[ -x "$BIN/$program" ]] || { echo "Benchmarks/Usage/run.sh: $BIN/$program is missing: build first (CONTEXT0_BENCHMARKS=1 swift build -c release)" >&2; exit 1; }
 done
 logs="$(mktemp -d -t context0-bench-usage.XXXXXX)"
 
@@ -43,4 +43,4 @@ echo "binaries: context0-api $(date -u -r "$BIN/context0-api" +%FT%TZ), context0
     --burst-events "${BURST_EVENTS:-5000}" --paced-events "${PACED_EVENTS:-600}" --paced-rate "${PACED_RATE:-60}" \
     --worker-counts "${WORKER_COUNTS:-1,2}" --worker-queues "${WORKER_QUEUES_BENCH:-webhooks=32}" \
     $([[ "${ASYNC_COMMIT:-0}" == 1 ]] && echo --async-commit) ${BENCH_USAGE_ARGS:-}
-echo "bench/usage/run.sh: done in $((SECONDS - started_at)) s (server logs: $logs)" >&2
+echo "Benchmarks/Usage/run.sh: done in $((SECONDS - started_at)) s (server logs: $logs)" >&2

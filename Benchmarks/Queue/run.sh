@@ -21,8 +21,8 @@ trap release_database EXIT
 ensure_database
 URL="$DATABASE_URL"
 
-swift build -c release >&2
-BIN="$(swift build -c release --show-bin-path)"
+CONTEXT0_BENCHMARKS=1 swift build -c release >&2
+BIN="$(CONTEXT0_BENCHMARKS=1 swift build -c release --show-bin-path)"
 out="$(mktemp)"
 trap 'rm -f "$out"; release_database' EXIT
 
@@ -33,10 +33,10 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "round $round of $ROUNDS" >&2
     "$BIN/context0-bench-queue" --database-url "$URL" --jobs "$JOBS" --workers "$WORKERS" \
         --concurrency "$CONCURRENCY" --latency-samples "$SAMPLES" | tee -a "$out" >&2
-    .deps/venv/bin/python bench/queue/peers.py --system pgqueuer --database-url "$URL" \
+    .deps/venv/bin/python Benchmarks/Queue/peers.py --system pgqueuer --database-url "$URL" \
         --jobs "$JOBS" --workers "$WORKERS" --latency-samples "$SAMPLES" | tee -a "$out" >&2
 done
-.deps/venv/bin/python bench/queue/peers.py --system procrastinate --database-url "$URL" \
+.deps/venv/bin/python Benchmarks/Queue/peers.py --system procrastinate --database-url "$URL" \
     --jobs "$JOBS" --workers "$WORKERS" --latency-samples "$SAMPLES" | tee -a "$out" >&2
 
 # One RESULT line per system (the median of its rounds, field by field), then RATIO: our

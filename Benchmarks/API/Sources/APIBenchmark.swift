@@ -8,7 +8,7 @@ import Jobs
 import Postgres
 import Synchronization
 
-/// `context0-bench-api`: the measuring half of `make bench-api` (see `bench/api/run.sh` and
+/// `context0-bench-api`: the measuring half of `make bench-api` (see `Benchmarks/API/run.sh` and
 /// `docs/benchmarks-api.md`).
 ///
 /// On a fresh database it bulk-loads indexed context (100,000 chunks of one user plus other

@@ -20,12 +20,12 @@ source scripts/lib.sh
 prepare_benchmark
 
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    swift build -c release >&2
+    CONTEXT0_BENCHMARKS=1 swift build -c release >&2
 fi
 BIN="$ROOT/.build/release"
-[[ "${SKIP_BUILD:-0}" == 1 ]] || BIN="$(swift build -c release --show-bin-path)"
+[[ "${SKIP_BUILD:-0}" == 1 ]] || BIN="$(CONTEXT0_BENCHMARKS=1 swift build -c release --show-bin-path)"
 for program in context0-api context0-worker context0-bench-api; do
-    [[ -x "$BIN/$program" ]] || { echo "bench/api/run.sh: $BIN/$program is missing: build first (swift build -c release)" >&2; exit 1; }
+    [[ -x "$BIN/$program" ]] || { echo "Benchmarks/API/run.sh: $BIN/$program is missing: build first (CONTEXT0_BENCHMARKS=1 swift build -c release)" >&2; exit 1; }
 done
 out="$(mktemp)"
 logs="$(mktemp -d -t context0-bench-api.XXXXXX)"
@@ -55,4 +55,4 @@ awk '
         for (c in parts) if (c != 1 && parts[c] > 0) line = line sprintf(" search_overhead_c%s=%.2f", c, total[c] / parts[c])
         print line
     }' "$out"
-echo "bench/api/run.sh: done in $((SECONDS - started_at)) s (server logs: $logs)" >&2
+echo "Benchmarks/API/run.sh: done in $((SECONDS - started_at)) s (server logs: $logs)" >&2

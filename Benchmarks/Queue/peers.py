@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Queue benchmark, peer half: PgQueuer and Procrastinate on the same PostgreSQL.
 
-    python bench/queue/peers.py --system pgqueuer|procrastinate \
+    python Benchmarks/Queue/peers.py --system pgqueuer|procrastinate \
         --database-url postgresql://user@127.0.0.1:5432/postgres \
         --jobs 100000 --workers 2 [--latency-samples 200]
 
@@ -12,7 +12,7 @@ Prints exactly one line on stdout:
 Everything else (phase durations, sanity checks, per-phase detail) goes to
 stderr as `PHASE ...` / `INFO ...` lines.
 
-What is measured (see bench/queue/README.md):
+What is measured (see Benchmarks/Queue/README.md):
 
   setup      DROP/CREATE DATABASE bench_<system> on the server of --database-url
              and install the peer's schema with the peer's own installer

@@ -17,7 +17,7 @@ cd "$ROOT"
 MODEL_DIR=${MINILM_MODEL_DIR:-$ROOT/.deps/minilm}
 VENV=${BENCH_EMBED_VENV:-$ROOT/.deps/bench-embed-venv}
 ONNX=$ROOT/.deps/minilm-onnx/model.onnx
-OUT=$ROOT/bench/results/embed
+OUT=$ROOT/Benchmarks/Embedding/results
 CHUNKS=${BENCH_CHUNKS:-128}
 QUERIES=${BENCH_QUERIES:-300}
 mkdir -p "$OUT"
@@ -50,16 +50,16 @@ fi
 PY="$VENV/bin/python"
 
 # 2. The same texts for everyone, and the ONNX export (cached).
-"$PY" bench/embed/make_texts.py "$CHUNKS" > "$OUT/texts.json"
+"$PY" Benchmarks/Embedding/make_texts.py "$CHUNKS" > "$OUT/texts.json"
 if [ ! -f "$ONNX" ]; then
     log "exporting the model to ONNX"
-    "$PY" bench/embed/peers.py --export-onnx "$ONNX" --model-dir "$MODEL_DIR" 2> "$OUT/onnx-export.log"
+    "$PY" Benchmarks/Embedding/peers.py --export-onnx "$ONNX" --model-dir "$MODEL_DIR" 2> "$OUT/onnx-export.log"
 fi
 
 # 3. Our benchmark, release build.
 build() { if [ -n "${SWIFT_BUILD_LOCK:-}" ]; then flock "$SWIFT_BUILD_LOCK" "$@"; else "$@"; fi; }
-build swift build -c release --product context0-embedding-benchmark >&2
-BIN=$(swift build -c release --show-bin-path)/context0-embedding-benchmark
+build env CONTEXT0_BENCHMARKS=1 swift build -c release --product context0-embedding-benchmark >&2
+BIN=$(CONTEXT0_BENCHMARKS=1 swift build -c release --show-bin-path)/context0-embedding-benchmark
 
 # 4. Run every system in its own process, one mode at a time.
 RESULTS=$OUT/results.txt
@@ -74,7 +74,7 @@ for threads in 1 all; do
     "$BIN" --texts "$OUT/texts.json" --threads "$threads" --model-dir "$MODEL_DIR" \
         --queries "$QUERIES" "${dump[@]}" | tee -a "$RESULTS"
     for system in pytorch onnxruntime; do
-        "$PY" bench/embed/peers.py --system "$system" --threads "$threads" --texts "$OUT/texts.json" \
+        "$PY" Benchmarks/Embedding/peers.py --system "$system" --threads "$threads" --texts "$OUT/texts.json" \
             --model-dir "$MODEL_DIR" --onnx "$ONNX" --queries "$QUERIES" "${compare[@]}" 2> "$OUT/$system-$threads.log" \
             | tee -a "$RESULTS"
     done

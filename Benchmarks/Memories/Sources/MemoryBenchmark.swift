@@ -7,7 +7,7 @@ import Postgres
 import Synchronization
 
 /// `context0-bench-memories`: the measuring half of `make bench-memories` (see
-/// `bench/memories/run.sh` and `docs/benchmarks-memories.md`).
+/// `Benchmarks/Memories/run.sh` and `docs/benchmarks-memories.md`).
 ///
 /// On a fresh database it bulk-loads --memories memories of one user (SQL, random unit
 /// embeddings, enrichment done), builds the indexes, starts one `context0-api` and

@@ -5,7 +5,7 @@ import Jobs
 import Postgres
 
 /// `context0-bench-queue`: our half of `make bench-queue`, measured the way
-/// `bench/queue/peers.py` measures PgQueuer and Procrastinate.
+/// `Benchmarks/Queue/peers.py` measures PgQueuer and Procrastinate.
 ///
 /// - burn-down: N no-op jobs enqueued in bulk into a paused queue; P `context0-worker`
 ///   processes started and registered; the clock runs from resuming the queue until
@@ -58,7 +58,7 @@ struct QueueBenchmark: AsyncParsableCommand {
                      jobs, perSecond, percentile(latencies, 0.50), percentile(latencies, 0.99)))
     }
 
-    /// Polls the way `bench/queue/peers.py` polls the peers: jobs left to do, less often while
+    /// Polls the way `Benchmarks/Queue/peers.py` polls the peers: jobs left to do, less often while
     /// far from the end (an eighth of the estimated time left, 10–250 ms), without parallel
     /// workers, so that watching costs every system alike and little.
     private func waitForBurnDown(since start: ContinuousClock.Instant, connection: PostgresConnection) async throws {

@@ -21,12 +21,12 @@ prepare_benchmark
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     # Other builds may share the machine: one swift build at a time.
     for product in context0-api context0-worker context0-bench-memories; do
-        flock /tmp/swift-build.lock swift build -c release --product "$product" >&2
+        CONTEXT0_BENCHMARKS=1 flock /tmp/swift-build.lock swift build -c release --product "$product" >&2
     done
 fi
 BIN="$ROOT/.build/release"
 for program in context0-api context0-worker context0-bench-memories; do
-    [[ -x "$BIN/$program" ]] || { echo "bench/memories/run.sh: $BIN/$program is missing: build first (swift build -c release)" >&2; exit 1; }
+    [[ -x "$BIN/$program" ]] || { echo "Benchmarks/Memories/run.sh: $BIN/$program is missing: build first (CONTEXT0_BENCHMARKS=1 swift build -c release)" >&2; exit 1; }
 done
 logs="$(mktemp -d -t context0-bench-memories.XXXXXX)"
 
@@ -36,4 +36,4 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
     --memories "${MEMORIES:-100000}" --workers "${WORKERS:-1}" --clients "${CLIENTS:-16}" \
     --create-requests "${CREATE_REQUESTS:-500}" --search-requests "${SEARCH_REQUESTS:-500}" \
     --chat-messages "${CHAT_MESSAGES:-20}" ${BENCH_MEMORIES_ARGS:-}
-echo "bench/memories/run.sh: done in $((SECONDS - started_at)) s (server logs: $logs)" >&2
+echo "Benchmarks/Memories/run.sh: done in $((SECONDS - started_at)) s (server logs: $logs)" >&2

@@ -8,7 +8,7 @@ import NIOHTTP1
 import Postgres
 import Synchronization
 
-/// `context0-bench-usage`: the measuring half of `make bench-usage` (see `bench/usage/run.sh`
+/// `context0-bench-usage`: the measuring half of `make bench-usage` (see `Benchmarks/Usage/run.sh`
 /// and `docs/benchmarks-usage.md`).
 ///
 /// 1. **Metering + rate limiting.** Two `context0-api` processes on the same fresh database,

@@ -3,7 +3,7 @@
 # (and the attention products) with OpenBLAS cblas_sgemm, single-threaded, under
 # OPENBLAS_CORETYPE=Haswell (this machine's environment) and with OpenBLAS choosing its own
 # kernels, in alternating processes (OPENBLAS_CORETYPE is read when the library loads).
-# usage: bench/gemm/run.sh [rounds=3] [repeats per process=5]
+# usage: Benchmarks/GEMM/run.sh [rounds=3] [repeats per process=5]
 # BENCH_LEVEL=1|2|3 forces our kernels' instruction set; CC, CFLAGS override the compiler.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// `context0-embedding-benchmark`: query latency, chunk throughput and peak memory of the native
-/// MiniLM embedder, printed as one machine-readable `RESULT` line (see `bench/embed/run.sh`).
+/// MiniLM embedder, printed as one machine-readable `RESULT` line (see `Benchmarks/Embedding/run.sh`).
 ///
 /// Usage: `context0-embedding-benchmark --texts FILE [--threads 1|all] [--model-dir DIR]
 /// [--queries N] [--batch-size N] [--dump FILE] [--matrix-products packed|blas]
