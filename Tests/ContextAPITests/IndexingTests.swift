@@ -174,7 +174,7 @@ extension ContextAPI {
             let embed = try await queue.enqueue(try NewJob(EmbedDocumentJob(documentID: documentID)), pool: server.pool)
             #expect(ingest.inserted && embed.inserted)
             for id in [ingest.id, embed.id] {
-                try await eventually("job \(id) to finish", timeout: .seconds(20)) {
+                try await eventually("job \(id) to finish", timeout: .seconds(120)) {
                     let state = try await server.pool.query("SELECT state::text AS state FROM jobs WHERE id = \(id)").first?.decode("state", as: String.self)
                     if state == "failed" || state == "cancelled" { throw HTTPClientError("job \(id) ended \(state!)") }
                     return state == "completed"

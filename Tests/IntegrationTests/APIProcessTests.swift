@@ -16,7 +16,7 @@ import Testing
             defer { api.stopNow() }
             let url = URL(string: "http://127.0.0.1:\(port)/api/v1/ping")!
             var answer: (data: Data, response: URLResponse)?
-            try await eventually("the API to answer on port \(port)", timeout: .seconds(30), interval: .milliseconds(50)) {
+            try await eventually("the API to answer on port \(port)", timeout: .seconds(120), interval: .milliseconds(50)) {
                 try api.requireRunning()
                 answer = try? await URLSession.shared.data(from: url)
                 return answer != nil
@@ -33,7 +33,7 @@ import Testing
             #expect(data["database"] as? String == "ok")
 
             api.signal(SIGTERM)
-            let status = try await api.waitForExit(timeout: .seconds(30))
+            let status = try await api.waitForExit(timeout: .seconds(120))
             #expect(status == 0, "stderr: \(api.errorOutput)")
             #expect(api.process.terminationReason == .exit)
         }

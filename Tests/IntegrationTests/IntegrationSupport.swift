@@ -44,7 +44,7 @@ extension PostgresPool {
     /// Waits until job `id` satisfies `condition` and returns it as it was then.
     @discardableResult
     func waitForJob(
-        _ id: Int, _ what: String, timeout: Duration = .seconds(30), until condition: (JobRecord) -> Bool
+        _ id: Int, _ what: String, timeout: Duration = .seconds(120), until condition: (JobRecord) -> Bool
     ) async throws -> JobRecord {
         var latest: JobRecord?
         do {
@@ -60,7 +60,7 @@ extension PostgresPool {
 
     /// Waits until a worker has started job `id`: it is in an open claim lease (the row
     /// still shows it available) or marked running.
-    func waitUntilStarted(_ id: Int, timeout: Duration = .seconds(30)) async throws {
+    func waitUntilStarted(_ id: Int, timeout: Duration = .seconds(120)) async throws {
         try await eventually("job \(id) to start", timeout: timeout) {
             try await query("""
                 SELECT EXISTS (SELECT 1 FROM job_leases WHERE \(id) = ANY(job_ids))

@@ -16,7 +16,7 @@ import Testing
             let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 10000}"#)
             try await pool.waitForJob(id, "to run") { $0.state == .running }
             first.signal(SIGKILL)
-            try await first.waitForExit(timeout: .seconds(30))
+            try await first.waitForExit(timeout: .seconds(120))
 
             let second = try await ChildProcess.worker(database, pool: pool)
             defer { second.stopNow() }
@@ -40,9 +40,9 @@ import Testing
             try await pool.waitUntilStarted(id)
             #expect(try await pool.job(id).state == .available)
             first.signal(SIGKILL)
-            try await first.waitForExit(timeout: .seconds(30))
+            try await first.waitForExit(timeout: .seconds(120))
             // The row lock died with the worker's connection.
-            try await eventually("the job to be unlocked", timeout: .seconds(30)) {
+            try await eventually("the job to be unlocked", timeout: .seconds(120)) {
                 try await pool.query("SELECT count(*) AS n FROM (SELECT id FROM jobs WHERE id = \(id) FOR UPDATE SKIP LOCKED) AS free")
                     .first!.decode("n", as: Int.self) == 1
             }
@@ -87,7 +87,7 @@ import Testing
             let id = try await pool.enqueue("diagnostic.sleep", args: #"{"milliseconds": 1000}"#)
             try await pool.waitUntilStarted(id)
             worker.signal(SIGTERM)
-            let status = try await worker.waitForExit(timeout: .seconds(30))
+            let status = try await worker.waitForExit(timeout: .seconds(120))
             #expect(status == 0, "stderr: \(worker.errorOutput)")
 
             let job = try await pool.job(id)
@@ -206,7 +206,7 @@ import Testing
 
             let resume = try await ChildProcess.admin(database, "queues", "resume", "default")
             #expect(resume.status == 0, "stderr: \(resume.error)")
-            try await pool.waitForJob(paused, "to complete after the resume", timeout: .seconds(30)) { $0.state == .completed }
+            try await pool.waitForJob(paused, "to complete after the resume", timeout: .seconds(120)) { $0.state == .completed }
         }
     }
 
@@ -217,7 +217,7 @@ import Testing
             defer { worker.stopNow() }
             for _ in 0..<20 {
                 let id = try await pool.enqueue("diagnostic.noop")
-                try await pool.waitForJob(id, "to complete", timeout: .seconds(30)) { $0.state == .completed }
+                try await pool.waitForJob(id, "to complete", timeout: .seconds(120)) { $0.state == .completed }
             }
             let latencies = try await pool.query("""
                 SELECT (extract(epoch FROM attempted_at - created_at) * 1000)::float8 AS ms

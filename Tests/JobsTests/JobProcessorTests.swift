@@ -154,7 +154,7 @@ struct SlowJob: JobArguments {
         try await TestDatabase.with { database, pool in
             try await withProcessor(database, pool, configure: { $0.leaseWindow = .zero }) {
                 let id = try await JobQueue().enqueue(NewJob(QuickJob()), pool: pool).id
-                try await eventually("the job to complete", timeout: .seconds(30)) {
+                try await eventually("the job to complete", timeout: .seconds(120)) {
                     try await pool.withConnection { try JobQueue().find(id: id, on: $0) }?.state == .completed
                 }
                 // Marking a job running is what sets its heartbeat; a lease would have written it once.
@@ -169,7 +169,7 @@ struct SlowJob: JobArguments {
         try await TestDatabase.with { database, pool in
             try await withProcessor(database, pool, configure: { $0.shutdownTimeout = .milliseconds(200) }) {
                 let long = try await JobQueue().enqueue(NewJob(LongJob()), pool: pool).id
-                try await eventually("the long job to start", timeout: .seconds(30)) {
+                try await eventually("the long job to start", timeout: .seconds(120)) {
                     try await pool.query("""
                         SELECT EXISTS (SELECT 1 FROM job_leases WHERE \(long) = ANY(job_ids))
                             OR EXISTS (SELECT 1 FROM jobs WHERE id = \(long) AND state = 'running') AS started

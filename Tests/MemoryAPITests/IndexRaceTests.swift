@@ -11,7 +11,7 @@ extension OfflineMemoryAPI {
         /// Waits until a backend of `application` waits on the memory's row lock: held by
         /// `locker` (a backend pid), or queued behind another waiter for it.
         static func waitBlocked(_ server: TestServer, _ application: String, by locker: Int) async throws {
-            try await eventually("\(application) to wait on the memory's row lock", timeout: .seconds(30), interval: .milliseconds(20)) {
+            try await eventually("\(application) to wait on the memory's row lock", timeout: .seconds(120), interval: .milliseconds(20)) {
                 try await server.pool.query("""
                     SELECT count(*) AS n FROM pg_stat_activity
                     WHERE datname = current_database() AND application_name = \(application)
@@ -68,7 +68,7 @@ extension OfflineMemoryAPI {
             var last: JSON?
             var similarity: Double?
             do {
-                try await eventually("the memory to be indexed with its new text", timeout: .seconds(30), interval: .milliseconds(100)) {
+                try await eventually("the memory to be indexed with its new text", timeout: .seconds(120), interval: .milliseconds(100)) {
                     last = try await server.memory(token, id)
                     guard last?["enrichment"]?.string == "done" else { return false }
                     similarity = try await server.search(token, newText, ["threshold": 0]).first { $0["id"]?.string == id }?["similarity"]?.number

@@ -116,7 +116,7 @@ extension LLMMemoryAPI {
             let reply = try await server.sendMessage(token, session, "I garble my words when I am tired.")
             let jobID = try #require(reply["extraction_job_id"]?.int)
             var job: JSON?
-            try await eventually("the extraction to fail once", timeout: .seconds(30), interval: .milliseconds(50)) {
+            try await eventually("the extraction to fail once", timeout: .seconds(120), interval: .milliseconds(50)) {
                 job = try server.data(try await server.get("/jobs/\(jobID)", token: token), 200, "job")
                 return job?["last_error"]?.string != nil
             }
@@ -140,7 +140,7 @@ extension LLMMemoryAPI {
             let gate = llm.holdExtractions(containing: marker)
             let first = try await server.sendMessage(token, session, "I own a \(marker).")
             let firstJob = try #require(first["extraction_job_id"]?.int)
-            try await eventually("the extraction to ask the model", timeout: .seconds(30), interval: .milliseconds(25)) {
+            try await eventually("the extraction to ask the model", timeout: .seconds(120), interval: .milliseconds(25)) {
                 llm.requests.contains { $0.isExtraction && $0.firstUserContent.contains(marker) }
             }
             let second = try await server.sendMessage(token, session, "I speak fluent Japanese.")
@@ -150,7 +150,7 @@ extension LLMMemoryAPI {
             try await server.waitJob(token, secondJob)
             var texts = [String]()
             do {
-                try await eventually("both messages' facts to be remembered", timeout: .seconds(30), interval: .milliseconds(100)) {
+                try await eventually("both messages' facts to be remembered", timeout: .seconds(120), interval: .milliseconds(100)) {
                     texts = try await Scenarios.chatMemories(server, token).map(\.text)
                     return Set(texts) == ["I own a \(marker).", "I speak fluent Japanese."]
                 }

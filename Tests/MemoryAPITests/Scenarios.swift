@@ -274,7 +274,7 @@ enum Scenarios {
         #expect(answer.status == 201, "context/add: \(answer)")
         let document = try #require(answer.json?["documents"]?[0]?["id"]?.string, "\(answer)")
         var items = [JSON]()
-        try await eventually("the conversation's memory", timeout: .seconds(20), interval: .milliseconds(100)) {
+        try await eventually("the conversation's memory", timeout: .seconds(120), interval: .milliseconds(100)) {
             items = try await server.list(token, "?source=context")["items"]?.array ?? []
             return !items.isEmpty
         }
@@ -346,7 +346,7 @@ enum Scenarios {
         ]))
         let document = try #require(added.json?["documents"]?[0]?["id"]?.string, "\(added)")
         let uuid = try #require(UUID(uuidString: document))
-        try await eventually("the museum guide to be indexed", timeout: .seconds(20), interval: .milliseconds(50)) {
+        try await eventually("the museum guide to be indexed", timeout: .seconds(120), interval: .milliseconds(50)) {
             try await server.pool.query("SELECT state FROM context_documents WHERE id = \(uuid)").first?.decode("state", as: String.self) == "indexed"
         }
         let asked = try server.data(try await server.post("/qa/ask", token: token, ["question": "How much do museum tickets cost?"]), 200, "ask")

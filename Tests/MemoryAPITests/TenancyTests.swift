@@ -78,7 +78,7 @@ extension OfflineMemoryAPI {
                 kind: "diagnostic.sleep", args: #"{"milliseconds": 1, "failAttempts": 5}"#,
                 options: JobOptions(queue: "default", maxAttempts: 1, ownerUserID: owner)), pool: server.pool)
             var shown: JSON?
-            try await eventually("the failing job to fail", timeout: .seconds(20), interval: .milliseconds(50)) {
+            try await eventually("the failing job to fail", timeout: .seconds(120), interval: .milliseconds(50)) {
                 shown = try server.data(try await server.get("/jobs/\(failing.id)", token: server.token(owner)), 200, "owner's job")
                 return shown?["state"]?.string == "failed"
             }

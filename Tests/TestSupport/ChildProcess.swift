@@ -34,7 +34,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Waits for the process to exit and returns its status; kills it after `timeout`.
     @discardableResult
-    public func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+    public func waitForExit(timeout: Duration = .seconds(120)) async throws -> Int32 {
         try await eventually("process \(pid) to exit", timeout: timeout) { !process.isRunning }
         return process.terminationStatus
     }

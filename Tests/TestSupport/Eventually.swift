@@ -8,7 +8,7 @@ public struct TimedOut: Error, CustomStringConvertible {
 /// Polls `condition` every `interval` until it holds; throws `TimedOut` after `timeout`.
 /// Tests wait on conditions like this, never on fixed sleeps.
 public func eventually(
-    _ what: String, timeout: Duration = .seconds(60), interval: Duration = .milliseconds(25),
+    _ what: String, timeout: Duration = .seconds(120), interval: Duration = .milliseconds(25),
     _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout

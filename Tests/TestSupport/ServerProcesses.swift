@@ -13,7 +13,7 @@ extension ChildProcess {
                 "HOST": "127.0.0.1", "PORT": String(port), "LOG_LEVEL": environment["LOG_LEVEL"] ?? "notice",
             ]) { $1 })
             do {
-                try await eventually("the API to answer on port \(port)", timeout: .seconds(30), interval: .milliseconds(50)) {
+                try await eventually("the API to answer on port \(port)", timeout: .seconds(120), interval: .milliseconds(50)) {
                     try api.requireRunning()
                     return await httpGet("http://127.0.0.1:\(port)/api/v1/ping")?.status == 200
                 }
@@ -46,7 +46,7 @@ extension ChildProcess {
     public static func worker(environment: [String: String], pool: PostgresPool) async throws -> ChildProcess {
         let worker = try ChildProcess("context0-worker", environment: environment)
         do {
-            try await eventually("worker \(worker.pid) to register and listen", timeout: .seconds(30)) {
+            try await eventually("worker \(worker.pid) to register and listen", timeout: .seconds(120)) {
                 try worker.requireRunning()
                 guard try await pool.workerIsRegistered(pid: worker.pid) else { return false }
                 return try await pool.listenerCount() > 0

@@ -89,7 +89,7 @@ import Testing
                     (\(user), 'ai_operations', date_trunc('hour', \(unsafeRaw: lastMonth)), 12),
                     (\(user), 'stored_bytes', date_trunc('hour', \(unsafeRaw: lastMonth)), 2048)
                 """)
-            try await eventually("last month to be closed", timeout: .seconds(30)) {
+            try await eventually("last month to be closed", timeout: .seconds(120)) {
                 try await server.pool.query("SELECT count(*)::bigint AS n FROM billing_periods WHERE user_id = \(user)").first!.decode("n", as: Int.self) == 1
             }
             let history = try server.data(try await server.get("/billing/history", token: token))
@@ -113,7 +113,7 @@ import Testing
             #expect(monthly["requests.search"] == 200_500 && monthly["llm_tokens"] == 5_000_100, "\(monthly)")
             let before = try await server.pool.query("SELECT max(updated_at) AS t FROM usage_monthly WHERE user_id = \(user) AND month < date_trunc('month', now(), 'UTC')").first!.decode("t", as: Date.self)
             let ticks: Int = try await server.pool.query("SELECT count(*)::bigint AS n FROM jobs WHERE kind = 'billing.rollup' AND state = 'completed'").first!.decode("n")
-            try await eventually("three more rollups", timeout: .seconds(30)) {
+            try await eventually("three more rollups", timeout: .seconds(120)) {
                 try await server.pool.query("SELECT count(*)::bigint AS n FROM jobs WHERE kind = 'billing.rollup' AND state = 'completed'").first!.decode("n", as: Int.self) >= ticks + 3
             }
             #expect(try await monthlyTotals(server, user) == monthly)
@@ -142,7 +142,7 @@ import Testing
             // Subscribed, so the crossing is recorded as an event (its delivery is not the point).
             _ = try await server.createWebhook(token, url: "https://hooks.example.com/quota", events: ["usage.limit_reached"])
             for _ in 0..<3 { _ = try server.data(try await server.post("/memories/search", token: token, ["query": "tea"])) }
-            try await eventually("the quota to be marked used up", timeout: .seconds(30)) {
+            try await eventually("the quota to be marked used up", timeout: .seconds(120)) {
                 try await server.pool.query("SELECT quota_exceeded FROM users WHERE id = \(user)").first!.decode("quota_exceeded", as: [String].self) == ["searches"]
             }
             let notices = try await server.pool.query("""
@@ -162,7 +162,7 @@ import Testing
             #expect(usage["requests"]?["search"]?.int == 7)
             // A plan that prices searches lifts the cap at the next tick.
             try await server.pool.query("UPDATE users SET plan = 'pro' WHERE id = \(user)")
-            try await eventually("the cap to lift", timeout: .seconds(30)) {
+            try await eventually("the cap to lift", timeout: .seconds(120)) {
                 try await server.pool.query("SELECT quota_exceeded FROM users WHERE id = \(user)").first!.decode("quota_exceeded", as: [String].self) == []
             }
             _ = try server.data(try await server.post("/memories/search", token: token, ["query": "tea"]))

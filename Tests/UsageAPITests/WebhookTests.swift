@@ -97,7 +97,7 @@ import Testing
             // Not subscribed: no delivery.
             _ = try server.data(try await server.post("/qa/ask", token: token, ["question": "Where do I live?"]))
 
-            try await eventually("memory.created to arrive", timeout: .seconds(30)) { !receiver.deliveries(to: "/ok/memories").isEmpty }
+            try await eventually("memory.created to arrive", timeout: .seconds(120)) { !receiver.deliveries(to: "/ok/memories").isEmpty }
             let delivery = try #require(receiver.deliveries(to: "/ok/memories").first)
             #expect(delivery.type == "memory.created")
             #expect(delivery.data["memory_id"] as? String == memoryID)
@@ -122,7 +122,7 @@ import Testing
 
             // Deleting the memory is the next event; the question never was one.
             _ = try server.data(try await server.delete("/memories/\(memoryID)", token: token))
-            try await eventually("memory.deleted to arrive", timeout: .seconds(30)) { receiver.deliveries(to: "/ok/memories").count >= 2 }
+            try await eventually("memory.deleted to arrive", timeout: .seconds(120)) { receiver.deliveries(to: "/ok/memories").count >= 2 }
             try await Task.sleep(for: .milliseconds(500))
             #expect(receiver.deliveries(to: "/ok/memories").compactMap(\.type) == ["memory.created", "memory.deleted"])
             let events: Int = try await server.pool.query("SELECT count(*)::bigint AS n FROM webhook_events WHERE user_id = \(user)").first!.decode("n")
@@ -140,7 +140,7 @@ import Testing
             let flaky = try await server.createWebhook(token, url: receiver.baseURL + "/flaky/2/a")
             let queued = try server.data(try await server.post("/webhooks/\(flaky.id)/test", token: token), 202)
             #expect(queued["event_id"]?.string?.hasPrefix("evt_") == true)
-            try await eventually("the flaky delivery to succeed", timeout: .seconds(30)) {
+            try await eventually("the flaky delivery to succeed", timeout: .seconds(120)) {
                 try await server.deliveries(token, webhook: flaky.id).first?["status"]?.string == "delivered"
             }
             let received = receiver.deliveries(to: "/flaky/2/a")
@@ -155,7 +155,7 @@ import Testing
             // Always failing: three attempts, then the delivery fails for good.
             let failing = try await server.createWebhook(token, url: receiver.baseURL + "/fail/b")
             _ = try server.data(try await server.post("/webhooks/\(failing.id)/test", token: token), 202)
-            try await eventually("the failing delivery to fail", timeout: .seconds(30)) {
+            try await eventually("the failing delivery to fail", timeout: .seconds(120)) {
                 try await server.deliveries(token, webhook: failing.id).first?["status"]?.string == "failed"
             }
             let failed = try #require(try await server.deliveries(token, webhook: failing.id).first)
@@ -166,7 +166,7 @@ import Testing
 
             // Two more failed attempts make five in a row: the webhook is disabled and says why.
             _ = try server.data(try await server.post("/webhooks/\(failing.id)/test", token: token), 202)
-            try await eventually("the webhook to be disabled", timeout: .seconds(30)) {
+            try await eventually("the webhook to be disabled", timeout: .seconds(120)) {
                 try server.data(try await server.get("/webhooks/\(failing.id)", token: token))["enabled"]?.bool == false
             }
             let disabled = try server.data(try await server.get("/webhooks/\(failing.id)", token: token))
@@ -179,7 +179,7 @@ import Testing
             let enabled = try server.data(try await server.post("/webhooks/\(failing.id)/enable", token: token))
             #expect(enabled["enabled"]?.bool == true && enabled["consecutive_failures"]?.int == 0 && enabled["disabled_reason"]?.isNull == true)
             _ = try server.data(try await server.post("/webhooks/\(failing.id)/test", token: token), 202)
-            try await eventually("a new attempt after enabling", timeout: .seconds(30)) { receiver.deliveries(to: "/fail/b").count >= 6 }
+            try await eventually("a new attempt after enabling", timeout: .seconds(120)) { receiver.deliveries(to: "/fail/b").count >= 6 }
 
             // Filters on the log.
             let failedOnly = try server.data(try await server.get("/webhooks/\(failing.id)/deliveries?status=failed", token: token))
@@ -196,7 +196,7 @@ import Testing
             // A test event reaches its webhook whatever the webhook subscribes to.
             let moved = try await server.createWebhook(token, url: receiver.baseURL + "/redirect/ok/moved", events: ["memory.created"])
             _ = try server.data(try await server.post("/webhooks/\(moved.id)/test", token: token), 202)
-            try await eventually("the redirected delivery", timeout: .seconds(30)) {
+            try await eventually("the redirected delivery", timeout: .seconds(120)) {
                 try await server.deliveries(token, webhook: moved.id).first?["status"]?.string == "delivered"
             }
             #expect(receiver.deliveries(to: "/redirect/ok/moved").count == 1)
@@ -213,7 +213,7 @@ import Testing
             let token = server.token(TestServer.newUser("slow"))
             let slow = try await server.createWebhook(token, url: receiver.baseURL + "/slow/c")
             _ = try server.data(try await server.post("/webhooks/\(slow.id)/test", token: token), 202)
-            try await eventually("a timed-out attempt", timeout: .seconds(30)) {
+            try await eventually("a timed-out attempt", timeout: .seconds(120)) {
                 try await server.deliveries(token, webhook: slow.id).first?["attempt_log"]?.array?.first?["error"]?.string?.contains("timed out") == true
             }
         }
@@ -236,7 +236,7 @@ import Testing
                     INSERT INTO webhooks (user_id, url, events, secret) VALUES (\(user), \(url), '{*}', 'whsec_AAAA') RETURNING id
                     """).first!.decode("id")
                 _ = try server.data(try await server.post("/webhooks/\(id.uuidString.lowercased())/test", token: token), 202)
-                try await eventually("the delivery to \(url) to be refused", timeout: .seconds(30)) {
+                try await eventually("the delivery to \(url) to be refused", timeout: .seconds(120)) {
                     let first = try await server.deliveries(token, webhook: id.uuidString.lowercased()).first
                     return first?["attempt_log"]?.array?.first?["error"]?.string?.hasPrefix("refused target") == true
                 }
@@ -262,7 +262,7 @@ import Testing
                 UPDATE jobs SET state = 'failed', finished_at = now(),
                     errors = '[{"attempt": 1, "error": "it broke"}]' WHERE id = \(jobID)
                 """)
-            try await eventually("job.failed to arrive", timeout: .seconds(30)) { !receiver.deliveries(to: "/ok/jobs").isEmpty }
+            try await eventually("job.failed to arrive", timeout: .seconds(120)) { !receiver.deliveries(to: "/ok/jobs").isEmpty }
             let delivery = try #require(receiver.deliveries(to: "/ok/jobs").first)
             #expect(delivery.type == "job.failed")
             #expect(delivery.data["job_id"] as? Int == jobID)

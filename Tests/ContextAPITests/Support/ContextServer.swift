@@ -37,7 +37,7 @@ extension TestServer {
     }
 
     /// Waits until every document is indexed (fails at once if one failed).
-    func waitIndexed(_ ids: [String], timeout: Duration = .seconds(60)) async throws {
+    func waitIndexed(_ ids: [String], timeout: Duration = .seconds(120)) async throws {
         let uuids = ids.compactMap { UUID(uuidString: $0) }
         guard uuids.count == ids.count else { throw HTTPClientError("not document ids: \(ids)") }
         try await eventually("documents \(ids) to be indexed", timeout: timeout, interval: .milliseconds(50)) {

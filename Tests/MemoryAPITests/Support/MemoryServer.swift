@@ -67,7 +67,7 @@ extension TestServer {
 
     /// Waits until the memory's enrichment is done (embedded, category and emotion set); it.
     @discardableResult
-    func waitEnriched(_ token: String, _ id: String, timeout: Duration = .seconds(60)) async throws -> JSON {
+    func waitEnriched(_ token: String, _ id: String, timeout: Duration = .seconds(120)) async throws -> JSON {
         var last: JSON?
         try await eventually("memory \(id) to be enriched (last: \(String(describing: last)))", timeout: timeout, interval: .milliseconds(50)) {
             let answer = try await get("/memories/\(id)", token: token)
@@ -89,7 +89,7 @@ extension TestServer {
 
     /// `GET /jobs/{id}` until the job is completed (fails at once if it failed); the job.
     @discardableResult
-    func waitJob(_ token: String, _ id: Int, timeout: Duration = .seconds(60)) async throws -> JSON {
+    func waitJob(_ token: String, _ id: Int, timeout: Duration = .seconds(120)) async throws -> JSON {
         var last: JSON?
         try await eventually("job \(id) to complete (last: \(String(describing: last)))", timeout: timeout, interval: .milliseconds(50)) {
             let answer = try await get("/jobs/\(id)", token: token)
@@ -102,7 +102,7 @@ extension TestServer {
     }
 
     /// Waits until no job of `kinds` owned by `user` is waiting or running.
-    func waitIdle(user: String, kinds: [String] = ["memory.index", "memory.extract"], timeout: Duration = .seconds(60)) async throws {
+    func waitIdle(user: String, kinds: [String] = ["memory.index", "memory.extract"], timeout: Duration = .seconds(120)) async throws {
         try await eventually("\(user)'s \(kinds) jobs to finish", timeout: timeout, interval: .milliseconds(50)) {
             let rows = try await pool.query("""
                 SELECT state::text AS state FROM jobs WHERE owner_user_id = \(user) AND kind = ANY(\(kinds)) AND state IN ('available', 'running', 'failed')
