@@ -55,7 +55,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "CEmbeddingKernels"),
+        // The model's kernels and loops stay optimised in debug builds, which the tests use:
+        // unoptimised, one embedding takes seconds instead of milliseconds.
+        .target(name: "CEmbeddingKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .target(
             name: "Embedding",
             dependencies: [
@@ -65,7 +67,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .target(
             name: "LLM",
@@ -95,6 +97,7 @@ let package = Package(
                 "Jobs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -3,7 +3,7 @@
 # against real Context0 processes over HTTP. scripts/test.sh calls it after the Swift tests.
 #
 # Environment: DATABASE_URL (a PostgreSQL whose user may create databases) and
-# CONTEXT0_BIN_DIR (the release executables). When unset, the embedded PostgreSQL is
+# CONTEXT0_BIN_DIR (the executables; `make test` passes its debug build's). When unset, the embedded PostgreSQL is
 # started (and stopped again) and .build/release is used: nothing is built here.
 #
 # In a database of its own (context0_sdk_<random>, dropped at the end) it starts:

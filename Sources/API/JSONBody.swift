@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOPosix
 
 /// A request's JSON object, read field by field so every mistake gets a 400 that names
 /// the field: malformed JSON, invalid UTF-8, a body that is not an object, wrong types,
@@ -17,22 +18,33 @@ struct JSONBody {
         return decoder
     }
 
+    /// Bodies this large are parsed on NIO's thread pool for blocking work: parsing up to
+    /// 10 MiB takes milliseconds to seconds of CPU, which would hold one of Swift's
+    /// cooperative threads (as many as cores) from every other request meanwhile.
+    static let offloadBytes = 64 * 1024
+
     init(_ request: Request, limit: Int = JSONBody.defaultLimit) async throws {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
         let data = Data(buffer.readableBytesView)
+        object = data.count >= Self.offloadBytes
+            ? try await NIOThreadPool.singleton.runIfActive { try Self.parseObject(data) }
+            : try Self.parseObject(data)
+    }
+
+    private static func parseObject(_ data: Data) throws -> [String: JSONValue] {
         guard !data.isEmpty else { throw APIError.validation("the request body is empty: send a JSON object") }
         guard String(validating: data, as: UTF8.self) != nil else { throw APIError.validation("the request body is not valid UTF-8") }
         let parsed: JSONValue
         do {
-            parsed = try Self.decoder.decode(JSONValue.self, from: data)
+            parsed = try decoder.decode(JSONValue.self, from: data)
         } catch {
             throw APIError.validation("the request body is not valid JSON")
         }
         guard case .object(let object) = parsed else { throw APIError.validation("the request body must be a JSON object") }
         // PostgreSQL stores no NUL character in text or jsonb: refuse it here, not as a 500.
         guard !parsed.containsNUL else { throw APIError.validation("the request body contains a NUL character (\\u0000), which cannot be stored") }
-        self.object = object
+        return object
     }
 
     init(object: [String: JSONValue]) {

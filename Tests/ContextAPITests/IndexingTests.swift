@@ -176,7 +176,7 @@ extension ContextAPI {
             for id in [ingest.id, embed.id] {
                 try await eventually("job \(id) to finish", timeout: .seconds(120)) {
                     let state = try await server.pool.query("SELECT state::text AS state FROM jobs WHERE id = \(id)").first?.decode("state", as: String.self)
-                    if state == "failed" || state == "cancelled" { throw HTTPClientError("job \(id) ended \(state!)") }
+                    if state == "failed" || state == "cancelled" { throw HarnessFailure("job \(id) ended \(state!)") }
                     return state == "completed"
                 }
             }

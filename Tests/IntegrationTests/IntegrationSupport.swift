@@ -7,11 +7,6 @@ import TestSupport
 /// quickly. Tests override single entries.
 let integrationWorkerSettings = ChildProcess.fastWorkerSettings(queues: "default=4", deadAfterMilliseconds: 1500, maintenanceMilliseconds: 200)
 
-/// A child process died when it should run; the description says how.
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-}
-
 extension ChildProcess {
     /// Starts `context0-worker` on `database` with the fast settings (`settings` win) and
     /// waits until it has registered and listens.

@@ -54,7 +54,7 @@ public final class ChildProcess: @unchecked Sendable {
     /// Throws with the child's standard error if it has exited (e.g. it could not start).
     public func requireRunning() throws {
         guard process.isRunning else {
-            throw HTTPClientError("\(process.executableURL?.lastPathComponent ?? "child") exited with \(process.terminationStatus): \(errorOutput)")
+            throw HarnessFailure("\(process.executableURL?.lastPathComponent ?? "child") exited with \(process.terminationStatus): \(errorOutput)")
         }
     }
 }

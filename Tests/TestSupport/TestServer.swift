@@ -30,7 +30,7 @@ public final class TestServer: Sendable {
     /// The enclosing suite's server.
     public static var shared: TestServer {
         get throws {
-            guard let current else { throw HTTPClientError("no TestServer: the suite needs the .testServer trait") }
+            guard let current else { throw HarnessFailure("no TestServer: the suite needs the .testServer trait") }
             return current
         }
     }
@@ -120,7 +120,7 @@ public final class TestServer: Sendable {
             fields[.contentType] = "application/json"
         }
         for (name, value) in headers {
-            guard let name = HTTPField.Name(name) else { throw HTTPClientError("bad header name \(name)") }
+            guard let name = HTTPField.Name(name) else { throw HarnessFailure("bad header name \(name)") }
             fields[name] = value
         }
         let response = try await client.executeRequest(
@@ -158,19 +158,19 @@ public final class TestServer: Sendable {
         let result = try await admin(arguments)
         guard result.status == 0, let json = JSON.parse(Data(result.output.utf8)),
               let id = json["id"]?.string, let key = json["key"]?.string else {
-            throw HTTPClientError("keys create failed (\(result.status)): \(result.output) \(result.error)")
+            throw HarnessFailure("keys create failed (\(result.status)): \(result.output) \(result.error)")
         }
         return (id, key)
     }
 
     public func revokeKey(_ id: String) async throws {
         let result = try await admin(["keys", "revoke", id])
-        guard result.status == 0 else { throw HTTPClientError("keys revoke failed (\(result.status)): \(result.error)") }
+        guard result.status == 0 else { throw HarnessFailure("keys revoke failed (\(result.status)): \(result.error)") }
     }
 
     public func disableUser(_ user: String) async throws {
         let result = try await admin(["users", "disable", user, "--reason", "tests"])
-        guard result.status == 0 else { throw HTTPClientError("users disable failed (\(result.status)): \(result.error)") }
+        guard result.status == 0 else { throw HarnessFailure("users disable failed (\(result.status)): \(result.error)") }
     }
 }
 

@@ -1,6 +1,7 @@
 import Embedding
 import Foundation
 import Jobs
+import NIOPosix
 import Postgres
 
 /// Finds durable facts about a user in what they said. Offline: `FactExtractor`'s rules;
@@ -15,9 +16,14 @@ public protocol FactFinder: Sendable {
 public struct RuleFactFinder: FactFinder {
     public init() {}
     public var mode: String { "offline" }
+    /// The rules walk every character of a conversation of up to two million: on NIO's
+    /// thread pool for blocking work, not on one of the worker's few cooperative threads,
+    /// which its heartbeats, leases and claims need.
     public func facts(in statements: [String], userID: String) async throws -> [String] {
-        var seen = Set<String>()
-        return statements.flatMap(FactExtractor.facts(in:)).filter { seen.insert($0.lowercased()).inserted }
+        try await NIOThreadPool.singleton.runIfActive {
+            var seen = Set<String>()
+            return statements.flatMap(FactExtractor.facts(in:)).filter { seen.insert($0.lowercased()).inserted }
+        }
     }
 }
 
@@ -85,11 +91,13 @@ public struct MemoryExtraction: Sendable {
     }
 
     private func extract(document: UUID, userID: String) async throws -> ExtractionSummary {
-        let content = try await pool.withConnection {
-            try $0.query("SELECT content FROM context_documents WHERE id = \(document) AND user_id = \(userID)").first?.decode("content", as: String.self)
+        // The transcript is split on the pool's thread too: it is up to two million characters.
+        let statements = try await pool.withConnection { connection -> [String]? in
+            let row = try connection.query("SELECT content FROM context_documents WHERE id = \(document) AND user_id = \(userID)").first
+            return try row.map { Self.userStatements(in: try $0.decode("content", as: String.self)) }
         }
-        guard let content else { return ExtractionSummary(mode: finder.mode) }
-        let facts = try await embeddedFacts(in: Self.userStatements(in: content), userID: userID)
+        guard let statements else { return ExtractionSummary(mode: finder.mode) }
+        let facts = try await embeddedFacts(in: statements, userID: userID)
         let refs = try PostgresJSON(encoding: [["document_id": document.uuidString.lowercased()]])
         return try await pool.withTransaction { [memories, finder] connection in
             var summary = try Self.apply(facts, userID: userID, source: .context, refs: refs, memories: memories, on: connection)

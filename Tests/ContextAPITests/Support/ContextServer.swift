@@ -22,7 +22,7 @@ extension TestServer {
         let answer = try await contextPost("add", token: token, body)
         guard answer.status == 201 else {
             Issue.record("add answered \(answer)", sourceLocation: sourceLocation)
-            throw HTTPClientError("add failed: \(answer)")
+            throw HarnessFailure("add failed: \(answer)")
         }
         let documents = try #require(answer.json?["documents"]?.array, "add's body lists documents: \(answer)", sourceLocation: sourceLocation)
         return try documents.map { try #require($0["id"]?.string, sourceLocation: sourceLocation) }
@@ -39,12 +39,12 @@ extension TestServer {
     /// Waits until every document is indexed (fails at once if one failed).
     func waitIndexed(_ ids: [String], timeout: Duration = .seconds(120)) async throws {
         let uuids = ids.compactMap { UUID(uuidString: $0) }
-        guard uuids.count == ids.count else { throw HTTPClientError("not document ids: \(ids)") }
+        guard uuids.count == ids.count else { throw HarnessFailure("not document ids: \(ids)") }
         try await eventually("documents \(ids) to be indexed", timeout: timeout, interval: .milliseconds(50)) {
             let rows = try await pool.query("SELECT state FROM context_documents WHERE id = ANY(\(uuids))").rows
             let states = try rows.map { try $0.decode("state", as: String.self) }
-            if states.contains("failed") { throw HTTPClientError("a document failed to index: \(states)") }
-            if states.count != uuids.count { throw HTTPClientError("documents vanished while waiting: \(states)") }
+            if states.contains("failed") { throw HarnessFailure("a document failed to index: \(states)") }
+            if states.count != uuids.count { throw HarnessFailure("documents vanished while waiting: \(states)") }
             return states.allSatisfy { $0 == "indexed" }
         }
     }

@@ -71,9 +71,9 @@ extension TestServer {
         var last: JSON?
         try await eventually("memory \(id) to be enriched (last: \(String(describing: last)))", timeout: timeout, interval: .milliseconds(50)) {
             let answer = try await get("/memories/\(id)", token: token)
-            guard answer.status == 200 else { throw HTTPClientError("memory \(id) vanished: \(answer)") }
+            guard answer.status == 200 else { throw HarnessFailure("memory \(id) vanished: \(answer)") }
             last = answer.json?["data"]
-            if last?["enrichment"]?.string == "failed" { throw HTTPClientError("enrichment failed: \(answer)") }
+            if last?["enrichment"]?.string == "failed" { throw HarnessFailure("enrichment failed: \(answer)") }
             return last?["enrichment"]?.string == "done"
         }
         return try #require(last)
@@ -93,9 +93,9 @@ extension TestServer {
         var last: JSON?
         try await eventually("job \(id) to complete (last: \(String(describing: last)))", timeout: timeout, interval: .milliseconds(50)) {
             let answer = try await get("/jobs/\(id)", token: token)
-            guard answer.status == 200 else { throw HTTPClientError("job \(id): \(answer)") }
+            guard answer.status == 200 else { throw HarnessFailure("job \(id): \(answer)") }
             last = answer.json?["data"]
-            if let state = last?["state"]?.string, ["failed", "cancelled"].contains(state) { throw HTTPClientError("job \(id) \(state): \(answer)") }
+            if let state = last?["state"]?.string, ["failed", "cancelled"].contains(state) { throw HarnessFailure("job \(id) \(state): \(answer)") }
             return last?["state"]?.string == "completed"
         }
         return try #require(last)
@@ -107,7 +107,7 @@ extension TestServer {
             let rows = try await pool.query("""
                 SELECT state::text AS state FROM jobs WHERE owner_user_id = \(user) AND kind = ANY(\(kinds)) AND state IN ('available', 'running', 'failed')
                 """).rows
-            if try rows.contains(where: { try $0.decode("state", as: String.self) == "failed" }) { throw HTTPClientError("a job of \(user) failed") }
+            if try rows.contains(where: { try $0.decode("state", as: String.self) == "failed" }) { throw HarnessFailure("a job of \(user) failed") }
             return rows.isEmpty
         }
     }
