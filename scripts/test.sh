@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: the same set-up as `make run` (packages, wheels, embedded PostgreSQL unless
 # DATABASE_URL is set, migrations), one debug build, then the whole test suite against that
-# PostgreSQL. Each test creates its own database, so nothing is left behind.
+# PostgreSQL. Each test works in a database of its own, copied from a migrated template
+# (`c0test_template_<hash of the migrations>`, kept for the next run) and dropped after it.
 #
 # One debug build serves the tests and the executables they start (.build/debug): from a
 # fresh clone it takes about two thirds of a release build's time, and the suite runs as

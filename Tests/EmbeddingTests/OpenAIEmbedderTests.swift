@@ -12,7 +12,8 @@ struct OpenAIEmbedderTests {
         var configuration = OpenAIEmbeddingConfiguration(baseURL: server.baseURL, apiKey: apiKey, model: "test-model")
         configuration.initialBackoff = .milliseconds(10)
         configuration.maxBackoff = .milliseconds(50)
-        configuration.timeout = .seconds(5)
+        // A minute: only the tests about time-outs want one to fire, and they set their own.
+        configuration.timeout = .seconds(60)
         configure(&configuration)
         return try OpenAIEmbedder(configuration: configuration)
     }
@@ -93,7 +94,8 @@ struct OpenAIEmbedderTests {
         } catch let EmbeddingError.transportFailed(_, attempts) {
             #expect(attempts == 2)
         }
-        #expect(server.requests.count == 2)
+        // The second attempt may time out before its request has even reached the server.
+        #expect((1...2).contains(server.requests.count))
     }
 
     @Test func anUnreachableServerIsATransportError() async throws {

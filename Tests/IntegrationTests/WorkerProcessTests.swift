@@ -160,6 +160,10 @@ import Testing
             let job = try await pool.waitForJob(id, "to be cancelled", timeout: .seconds(120)) { $0.state.isFinal }
             #expect(job.state == .cancelled)
             #expect(job.attempt == 1)
+            // Cancelled inside its lease: never marked running, which is what sets a heartbeat
+            // (a cancel that waited for the lease to close would have found it running).
+            let heartbeat = try await pool.query("SELECT heartbeat_at IS NULL AS never FROM jobs WHERE id = \(id)").first!.decode("never", as: Bool.self)
+            #expect(heartbeat, "the job left its lease before it was cancelled")
             #expect(job.errors.first?.error.contains("cancel") == true)
         }
     }

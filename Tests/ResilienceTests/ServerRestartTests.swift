@@ -38,7 +38,7 @@ import Testing
 
         var states = [String]()
         do {
-            try await eventually("every job to complete", timeout: .seconds(60), interval: .milliseconds(200)) {
+            try await eventually("every job to complete", timeout: .seconds(120), interval: .milliseconds(200)) {
                 states = try await jobStates(database.url)
                 return states == ["completed:\(before.count + after.count)"]
             }

@@ -1,15 +1,16 @@
 import Foundation
 
-/// How many test servers (each with its own worker process and database) run at once.
+/// How many test servers with a worker process run at once.
 ///
-/// Swift Testing runs every suite in parallel. Unbounded, the suites that start servers put
-/// more worker processes, model loads and embedding work on a two-core machine than it
-/// carries, and every test's waits stretch until they time out. Three at once keeps both
-/// cores busy while the suites that need no server run beside them. `CONTEXT0_TEST_SERVERS`
-/// changes the number (see Tests/README.md).
+/// Swift Testing runs every suite in parallel. Unbounded, the tests that start servers put a
+/// dozen worker processes (each polling, heartbeating, loading and running its model) on a
+/// two-core machine, and every test's waits stretch until they time out. Four at once keeps
+/// both cores busy: the three suites that share one server for all their tests hold three,
+/// the tests that need a server of their own take turns on the fourth, and tests without a
+/// worker run beside them. `CONTEXT0_TEST_SERVERS` changes the number (see Tests/README.md).
 public actor ServerSlots {
     public static let shared = ServerSlots(
-        limit: ProcessInfo.processInfo.environment["CONTEXT0_TEST_SERVERS"].flatMap(Int.init).map { max(1, $0) } ?? 3)
+        limit: ProcessInfo.processInfo.environment["CONTEXT0_TEST_SERVERS"].flatMap(Int.init).map { max(1, $0) } ?? 4)
 
     private let limit: Int
     private var inUse = 0

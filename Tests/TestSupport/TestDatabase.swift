@@ -44,7 +44,14 @@ public struct TestDatabase: Sendable {
     /// that holds them (made once per set of migrations, see `MigratedTemplate`).
     public static func create() async throws -> TestDatabase {
         let template = try await MigratedTemplate.shared.name()
-        return try await runBlocking { try createDatabase(template: template) }
+        do {
+            return try await runBlocking { try createDatabase(template: template) }
+        } catch {
+            // Another checkout on the same server (with other migrations) may have dropped
+            // this one's template as stale: make it again, once.
+            let template = try await MigratedTemplate.shared.name(replacing: template)
+            return try await runBlocking { try createDatabase(template: template) }
+        }
     }
 
     public func drop() async throws {
@@ -73,21 +80,30 @@ public struct TestDatabase: Sendable {
 
 /// The migrated database every test database is copied from: copying a database is one
 /// statement, while running every migration is dozens. Its name carries a hash of the
-/// migrations, so a changed or added migration makes a new one (and the old ones go).
-/// Several test processes may race to make it: an advisory lock lets one build it under a
-/// temporary name and rename it when complete, while the others wait and then use it.
+/// migrations, so a changed or added migration makes a new one; older ones are dropped when
+/// nobody is copying them. Several test processes may race to make it: an advisory lock
+/// lets one build it under a temporary name and rename it when complete, while the others
+/// wait and then use it.
 actor MigratedTemplate {
     static let shared = MigratedTemplate()
-    private var made: String?
+    private var making: Task<String, Error>?
 
     /// Arbitrary constant: the advisory lock key that serialises template builders.
     private static let lockKey = 7_260_513_002
 
+    /// The template's name, made once per process (concurrent callers share one making).
     func name() async throws -> String {
-        if let made { return made }
-        let name = try await runBlocking { try Self.ensure() }
-        made = name
-        return name
+        if let making { return try await making.value }
+        let task = Task { try await runBlocking { try Self.ensure() } }
+        making = task
+        return try await task.value
+    }
+
+    /// Makes the template again if `stale` is still the one this process uses (or making it
+    /// failed).
+    func name(replacing stale: String) async throws -> String {
+        if let making, (try? await making.value).map({ $0 == stale }) ?? true { self.making = nil }
+        return try await name()
     }
 
     private static func ensure() throws -> String {
@@ -98,12 +114,12 @@ actor MigratedTemplate {
         defer { _ = try? admin.query("SELECT pg_advisory_unlock(\(lockKey))") }
         let existing = try admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'c0test\\_template\\_%'").rows
             .map { try $0.decode("datname", as: String.self) }
-        if existing.contains(name) { return name }
-        for stale in existing {
-            try admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS " + PostgresConnection.quoteIdentifier(stale) + " WITH (FORCE)"))
+        // Without FORCE: a template another test run is copying right now stays.
+        for stale in existing where stale != name {
+            _ = try? admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS " + PostgresConnection.quoteIdentifier(stale)))
         }
+        if existing.contains(name) { return name }
         let building = name + "_building"
-        try admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS " + PostgresConnection.quoteIdentifier(building) + " WITH (FORCE)"))
         try admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE " + PostgresConnection.quoteIdentifier(building)))
         do {
             let connection = try PostgresConnection(url: TestDatabase.url(of: building), applicationName: "context0-test-template")

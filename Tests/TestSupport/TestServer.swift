@@ -38,13 +38,17 @@ public final class TestServer: Sendable {
     /// Every queue the API's features use, so any job a request queues gets done.
     public static let workerQueues = "default=4,ingest=2,embedding=2,extraction=2,maintenance=2,webhooks=8"
 
-    /// The settings every test server starts with; a test's own environment wins.
-    /// Rate limits are high (tests about limits set their own) and no language model is
-    /// configured (an inherited `LLM_BASE_URL` must not change what a test sees).
+    /// The settings every test server starts with; a test's own environment wins. Rate
+    /// limits are high (tests about limits set their own); no language model and the native
+    /// embedder with its default files, whatever the environment `make test` runs in says
+    /// (empty counts as unset): inherited settings must not change what a test sees.
     public static let baseEnvironment = [
         "JWT_SECRET": "context0-tests-secret-5c2e8a1f7b3d9064",
         "RATE_LIMITS": "standard=1000000,search=1000000,batch=1000000,ai=1000000",
+        "METERING": "on",
         "LLM_BASE_URL": "", "LLM_MODEL": "", "LLM_API_KEY": "",
+        "EMBEDDER": "", "MINILM_MODEL_DIR": "", "EMBEDDINGS_BASE_URL": "", "EMBEDDINGS_MODEL": "",
+        "API_DB_POOL_SIZE": "",
         "LOG_LEVEL": "notice",
     ]
 
@@ -63,9 +67,21 @@ public final class TestServer: Sendable {
         _ environment: [String: String] = [:], workerQueues: String? = TestServer.workerQueues,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
-        let settings = ProcessInfo.processInfo.environment.merging(baseEnvironment) { $1 }.merging(environment) { $1 }
-        try await ServerSlots.shared.withSlot { try await TestDatabase.with { database, pool in
-            let settings = settings.merging(["DATABASE_URL": database.url]) { $1 }
+        // Only servers with a worker take a slot: a worker process is what the machine
+        // cannot carry many of at once (see ServerSlots).
+        if workerQueues == nil {
+            try await start(environment, workerQueues: nil, body)
+        } else {
+            try await ServerSlots.shared.withSlot { try await start(environment, workerQueues: workerQueues, body) }
+        }
+    }
+
+    private static func start(
+        _ environment: [String: String], workerQueues: String?, _ body: @Sendable (TestServer) async throws -> Void
+    ) async throws {
+        try await TestDatabase.with { database, pool in
+            // Inherited variables come last (ChildProcess puts them under what it is given).
+            let settings = baseEnvironment.merging(environment) { $1 }.merging(["DATABASE_URL": database.url]) { $1 }
             var worker: ChildProcess?
             defer { worker?.stopNow() }
             if let workerQueues {
@@ -78,7 +94,7 @@ public final class TestServer: Sendable {
             try await application.test(.router) { client in
                 try await body(TestServer(database: database, pool: pool, worker: started, jwtSecret: settings["JWT_SECRET"] ?? "", client: client))
             }
-        } }
+        }
     }
 
     private static func makeApplication(_ environment: [String: String]) async throws -> some ApplicationProtocol {

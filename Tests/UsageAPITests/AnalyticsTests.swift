@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// Analytics figures equal what the test did, up to this minute.
-@Suite(.timeLimit(.minutes(5))) struct AnalyticsTests {
+@Suite(.timeLimit(.minutes(10))) struct AnalyticsTests {
     @Test func usageMemoriesAndTrendsCountWhatTheUserDid() async throws {
         try await TestServer.run { server in
             let token = server.token(TestServer.newUser("analytics"))

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Billing figures equal what the test did; the rollup closes months once.
-@Suite(.timeLimit(.minutes(5))) struct BillingTests {
+@Suite(.timeLimit(.minutes(10))) struct BillingTests {
     @Test func limitsFollowThePlanAndRateLimitsOverrideTheDefaultPlan() async throws {
         try await TestServer.runMetered(["RATE_LIMITS": "standard=500,ai=7"], workerQueues: nil) { server in
             let user = TestServer.newUser("plans")
@@ -133,7 +133,7 @@ import Testing
 }
 
 /// A quota the plan sets no price for is a hard cap from the next rollup tick on.
-@Suite(.timeLimit(.minutes(5))) struct QuotaTests {
+@Suite(.timeLimit(.minutes(10))) struct QuotaTests {
     @Test func aUsedUpFreeQuotaRefusesWhatWouldUseMoreUntilThePlanChanges() async throws {
         try await TestServer.runMetered(["BILLING_ROLLUP_INTERVAL_MS": "300", "RATE_LIMITS": "search=6"]) { server in
             try await server.pool.query(#"UPDATE plans SET quotas = quotas || '{"searches": 3}' WHERE name = 'free'"#)
@@ -172,7 +172,7 @@ import Testing
 
 /// `METERING=off`: no limits, no counting, no limit headers; users are still created and a
 /// disabled one is still refused.
-@Suite(.timeLimit(.minutes(5))) struct MeteringOffTests {
+@Suite(.timeLimit(.minutes(10))) struct MeteringOffTests {
     @Test func withoutMeteringNothingIsCountedOrLimited() async throws {
         try await TestServer.runMetered(["METERING": "off", "RATE_LIMITS": "standard=2"], workerQueues: nil) { server in
             let user = TestServer.newUser("unmetered")

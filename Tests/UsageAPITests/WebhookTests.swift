@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// Webhooks end to end: a real API and worker, a real receiver on loopback.
-@Suite(.timeLimit(.minutes(5))) struct WebhookTests {
+@Suite(.timeLimit(.minutes(10))) struct WebhookTests {
     /// Fast retries and disabling after five failed attempts. The time-out stays generous:
     /// the whole suite runs in parallel on a small machine, where a receiver on loopback can
     /// take a second to answer.
