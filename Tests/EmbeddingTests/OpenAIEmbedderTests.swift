@@ -94,8 +94,8 @@ struct OpenAIEmbedderTests {
         } catch let EmbeddingError.transportFailed(_, attempts) {
             #expect(attempts == 2)
         }
-        // The second attempt may time out before its request has even reached the server.
-        #expect((1...2).contains(server.requests.count))
+        // What the server saw proves nothing here: on a busy machine an attempt can time out
+        // before its request has reached it. The client's own count of attempts is the check.
     }
 
     @Test func anUnreachableServerIsATransportError() async throws {

@@ -115,10 +115,10 @@ struct ChatCompletionsClientTests {
         await #expect(throws: LLMError.timeout) {
             try await makeClient(server) { $0.timeout = .milliseconds(300); $0.maxRetries = 1 }.complete([.user("hi")])
         }
-        // Two attempts of 300 ms each: timers fire late on a busy machine, never early. The
-        // second may time out before its request has even reached the server.
+        // Two attempts of 300 ms each: timers fire late on a busy machine, never early, so
+        // this holds only if the client tried twice. (What the server saw proves nothing: on
+        // a busy machine an attempt can time out before its request has reached it.)
         #expect(ContinuousClock.now - start >= .milliseconds(600))
-        #expect((1...2).contains(server.requests.count))
     }
 
     /// A client that waited forever for the body would hang: the time limit fails it.
