@@ -6,13 +6,11 @@ import Testing
 @Suite struct CompressionTests {
     @Test func largeAnswersAreGzippedWhenTheClientAcceptsIt() async throws {
         try await TestDatabase.with { database, _ in
-            let port = try freePort()
-            let api = try ChildProcess("context0-api", environment: [
-                "DATABASE_URL": database.url, "PORT": String(port), "JWT_SECRET": "gzip-secret", "LOG_LEVEL": "warning",
+            let (api, port) = try await ChildProcess.api(environment: [
+                "DATABASE_URL": database.url, "JWT_SECRET": "gzip-secret", "LOG_LEVEL": "warning",
             ])
-            defer { api.signal(SIGKILL) }
+            defer { api.stopNow() }
             let url = "http://127.0.0.1:\(port)/api/v1/openapi.json"
-            try await eventually("the API to answer") { await httpGet(url) != nil }
 
             let gzipped = try await curl(url, acceptGzip: true)
             #expect(gzipped.headers.lowercased().contains("content-encoding: gzip"))

@@ -11,17 +11,15 @@ import Testing
     @Test func theLimitHoldsAcrossTwoAPIProcessesAndEveryAnswerCarriesTheHeaders() async throws {
         try await TestDatabase.with { database, _ in
             let secret = "rate-limit-secret"
-            let ports = try [freePort(), freePort()]
-            let apis = try ports.map { port in
-                try ChildProcess("context0-api", environment: [
-                    "DATABASE_URL": database.url, "PORT": String(port), "JWT_SECRET": secret,
-                    "RATE_LIMITS": "standard=6,search=2", "LOG_LEVEL": "warning",
-                ])
-            }
-            defer { apis.forEach { $0.signal(SIGKILL) } }
-            for port in ports {
-                try await eventually("API on \(port)") { await httpGet("http://127.0.0.1:\(port)/api/v1/ping") != nil }
-            }
+            let environment = [
+                "DATABASE_URL": database.url, "JWT_SECRET": secret, "RATE_LIMITS": "standard=6,search=2", "LOG_LEVEL": "warning",
+            ]
+            let first = try await ChildProcess.api(environment: environment)
+            defer { first.process.stopNow() }
+            let second = try await ChildProcess.api(environment: environment)
+            defer { second.process.stopNow() }
+            let apis = [first.process, second.process]
+            let ports = [first.port, second.port]
             let token = try JSONWebToken(secret: secret).sign(.init(sub: "limited-user", exp: Date().timeIntervalSince1970 + 600))
             let other = try JSONWebToken(secret: secret).sign(.init(sub: "another-user", exp: Date().timeIntervalSince1970 + 600))
 
