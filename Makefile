@@ -1,5 +1,5 @@
 # Context0 — the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test test-sdks build bench-queue bench-embed db-start db-stop db-url migrate bench-memories bench-api bench-usage
+.PHONY: run test test-sdks build bench-queue bench-embed db-start db-stop db-url migrate bench-memories bench-api bench-usage bench-chunker fuzz
 
 run:
 	@scripts/run.sh
@@ -26,6 +26,12 @@ bench-memories:
 bench-api: ; @Benchmarks/API/run.sh
 
 bench-usage: ; @Benchmarks/Usage/run.sh
+
+bench-chunker: ; @Benchmarks/Chunker/run.sh
+
+# Schemathesis against the served OpenAPI document, long form (scripts/fuzz.sh).
+fuzz: build
+	@scripts/fuzz.sh long
 
 db-start:
 	@scripts/setup.sh

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -97,7 +98,10 @@ let package = Package(
                 "Jobs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -113,9 +117,12 @@ let package = Package(
                 "Embedding",
                 "LLM",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -179,7 +186,7 @@ let package = Package(
         // error shapes, authentication, rate-limit headers.
         .testTarget(
             name: "APITests",
-            dependencies: ["TestSupport"],
+            dependencies: ["API", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -229,6 +236,10 @@ let package = Package(
             dependencies: [
                 "Auth", "Core", "Postgres", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -249,8 +260,15 @@ if let benchmarks = ProcessInfo.processInfo.environment["CONTEXT0_BENCHMARKS"], 
         .executable(name: "context0-bench-api", targets: ["APIBenchmark"]),
         .executable(name: "context0-bench-memories", targets: ["MemoryBenchmark"]),
         .executable(name: "context0-bench-usage", targets: ["UsageBenchmark"]),
+        .executable(name: "context0-bench-chunker", targets: ["ChunkerBenchmark"]),
     ]
     package.targets += [
+        .executableTarget(
+            name: "ChunkerBenchmark",
+            dependencies: ["Core", "Embedding"],
+            path: "Benchmarks/Chunker/Sources",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "BenchmarkSupport",
             dependencies: [

@@ -15,10 +15,20 @@ public struct APIConfiguration: Sendable {
     public var embedding: EmbeddingConfiguration
     public var rateLimits: RateLimitOverrides
     public var webhooks: WebhookSettings
+    /// How large callers' metadata may be (`METADATA_MAX_BYTES`, `_DEPTH`, `_KEYS`).
+    public var metadataLimits: MetadataLimits
+    /// Idle and read time-outs and the connection cap (`HTTP_IDLE_TIMEOUT`, …).
+    public var http: HTTPServerSettings
+    /// `API_KEY_CACHE_SECONDS`: how long a live API key is remembered without asking the
+    /// database (a revoked one is forgotten at once, see `APIKeyCache`); 0 asks every time.
+    public var apiKeyCacheSeconds: Int
     /// `METERING=off`: no rate limits and no request counting (for private deployments that
     /// bill nobody, and for measuring what metering costs). Users are still created and
     /// disabled users still refused.
     public var metering: Bool
+
+    /// The shortest `JWT_SECRET` the API starts with: 32 bytes, HS256's 256 bits.
+    public static let minimumJWTSecretBytes = 32
 
     public init(environment: [String: String]) throws {
         host = environment["HOST"] ?? "127.0.0.1"
@@ -34,10 +44,21 @@ public struct APIConfiguration: Sendable {
         guard let auth = AuthConfiguration(environment: environment) else {
             throw ConfigurationError("JWT_SECRET is not set (in development `make run` generates .data/jwt-secret)")
         }
+        // RFC 7518 §3.2: an HS256 key must be at least as long as the hash, 256 bits. A
+        // shorter secret can be brute-forced from any one token, and then tokens forged.
+        guard auth.jwtSecret.utf8.count >= Self.minimumJWTSecretBytes else {
+            throw ConfigurationError("""
+                JWT_SECRET must be at least \(Self.minimumJWTSecretBytes) bytes, not \(auth.jwtSecret.utf8.count) \
+                (generate one with `openssl rand -hex 32`)
+                """)
+        }
         jwtSecret = auth.jwtSecret
         embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
         rateLimits = try RateLimitOverrides(environment: environment)
         webhooks = try WebhookSettings(environment: environment)
+        metadataLimits = try MetadataLimits(environment: environment)
+        http = try HTTPServerSettings(environment: environment)
+        apiKeyCacheSeconds = try ConfigurationError.integer("API_KEY_CACHE_SECONDS", in: environment, range: 0...86_400) ?? 30
         switch environment["METERING"]?.lowercased() ?? "on" {
         case "on", "1", "true": metering = true
         case "off", "0", "false": metering = false
@@ -49,4 +70,14 @@ public struct APIConfiguration: Sendable {
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+
+    /// The whole number in variable `name` when it is set (and not blank); an error naming
+    /// the variable and `range` when it is not a number in `range`.
+    static func integer(_ name: String, in environment: [String: String], range: ClosedRange<Int>) throws -> Int? {
+        guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
 }

@@ -22,12 +22,15 @@ struct APIError: Error, Sendable {
     let code: Code
     let message: String
     let field: String?
+    /// Seconds after which trying again may succeed (`Retry-After`), for refusals that end.
+    var retryAfter: Int?
 
-    init(status: HTTPResponse.Status, code: Code, message: String, field: String? = nil) {
+    init(status: HTTPResponse.Status, code: Code, message: String, field: String? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.retryAfter = retryAfter
     }
 
     static func validation(_ message: String, field: String? = nil) -> APIError {

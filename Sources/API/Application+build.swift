@@ -2,6 +2,7 @@ import Auth
 import Core
 import Embedding
 import Hummingbird
+import HummingbirdCore
 import Jobs
 import LLM
 import Logging
@@ -32,28 +33,43 @@ public func buildApplication(
     router.middlewares.add(ErrorMiddleware())
     let api = router.group("api/v1")
     PingRoutes(database: DatabaseHealth(pool: pool)).add(to: api)
-    let authenticated = api.group().add(middleware: AuthMiddleware(
-        tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, admissions: admissions, rateLimits: configuration.rateLimits,
-        metering: configuration.metering))
-    ContextRoutes(pool: pool, store: ContextStore(queue: queue), embedder: embedder).add(to: authenticated.group("context"))
-    JobRoutes(pool: pool, queue: queue).add(to: authenticated.group("jobs"))
+    let keys = APIKeyCache(positiveLifetime: .seconds(configuration.apiKeyCacheSeconds))
+    let keyRevocations = PostgresListener(
+        url: configuration.databaseURL, channels: [APIKeyCache.channel], logger: logger,
+        onConnect: { keys.forgetAll() }, onNotification: { keys.forget(hashHex: $0.payload) })
+    let protected = ProtectedRoutes(
+        group: api, family: .context0,
+        authenticator: Authenticator(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, keys: keys),
+        admission: Admission(pool: admissions, rateLimits: configuration.rateLimits, metering: configuration.metering))
+    let limits = configuration.metadataLimits
     let memories = MemoryStore(queue: queue)
     let contexts = ContextStore(queue: queue)
     let retriever = Retriever(pool: pool, memories: memories, contexts: contexts)
     let assistant = Assistant(model: model, embedder: embedder)
-    MemoryRoutes(pool: pool, store: memories, embedder: embedder).add(to: authenticated.group("memories"))
-    ChatRoutes(pool: pool, chats: ChatStore(), queue: queue, retriever: retriever, assistant: assistant, embedder: embedder)
-        .add(to: authenticated.group("chat"))
+    ContextRoutes(pool: pool, store: contexts, embedder: embedder, metadataLimits: limits)
+        .add(to: protected.group("context", family: .context))
+    JobRoutes(pool: pool, queue: queue).add(to: protected.group("jobs"))
+    MemoryRoutes(pool: pool, store: memories, embedder: embedder, metadataLimits: limits).add(to: protected.group("memories"))
+    ChatRoutes(
+        pool: pool, chats: ChatStore(), queue: queue, retriever: retriever, assistant: assistant, embedder: embedder,
+        metadataLimits: limits
+    ).add(to: protected.group("chat"))
     QARoutes(pool: pool, history: QAStore(), retriever: retriever, assistant: assistant, embedder: embedder)
-        .add(to: authenticated.group("qa"))
-    WebhookRoutes(pool: pool, settings: configuration.webhooks).add(to: authenticated.group("webhooks"))
-    BillingRoutes(pool: pool, billing: BillingStore(overrides: configuration.rateLimits)).add(to: authenticated.group("billing"))
-    AnalyticsRoutes(pool: pool).add(to: authenticated.group("analytics"))
+        .add(to: protected.group("qa"))
+    WebhookRoutes(pool: pool, settings: configuration.webhooks).add(to: protected.group("webhooks"))
+    BillingRoutes(pool: pool, billing: BillingStore(overrides: configuration.rateLimits)).add(to: protected.group("billing"))
+    AnalyticsRoutes(pool: pool).add(to: protected.group("analytics"))
 
+    let http = configuration.http
     var application = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "context0"),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [RequestReadDeadline(timeout: .seconds(Int64(http.readTimeout)))],
+            idleTimeout: .seconds(Int64(http.idleTimeout)))),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "context0",
+            availableConnectionsDelegate: MaximumAvailableConnections(http.maxConnections)),
         logger: logger)
-    application.addServices(pool, admissions, wakeups)
+    application.addServices(pool, admissions, wakeups, keyRevocations)
     return application
 }

@@ -11,18 +11,9 @@ struct Context0RequestContext: RequestContext {
         identity = nil
     }
 
-    /// The caller; routes behind `AuthMiddleware` always have one.
+    /// The caller; routes registered through `ProtectedRoutes` always have one.
     func caller() throws -> Identity {
         guard let identity else { throw APIError.authRequired("authentication required") }
-        return identity
-    }
-
-    /// The caller, who must have `scope`.
-    func caller(with scope: Scope) throws -> Identity {
-        let identity = try caller()
-        guard identity.has(scope) else {
-            throw APIError(status: .forbidden, code: .insufficientPermissions, message: "this token lacks the \(scope.rawValue) scope")
-        }
         return identity
     }
 }

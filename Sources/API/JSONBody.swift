@@ -44,6 +44,11 @@ struct JSONBody {
         guard case .object(let object) = parsed else { throw APIError.validation("the request body must be a JSON object") }
         // PostgreSQL stores no NUL character in text or jsonb: refuse it here, not as a 500.
         guard !parsed.containsNUL else { throw APIError.validation("the request body contains a NUL character (\\u0000), which cannot be stored") }
+        // JSON5 reads Infinity and NaN; JSON cannot write them, so an object holding one
+        // would be stored as null. The field is named so the caller can find it.
+        if let field = object.keys.sorted().first(where: { object[$0]?.containsNonFiniteNumber == true }) {
+            throw APIError.validation("\(field) contains Infinity or NaN, which JSON cannot store", field: field)
+        }
         return object
     }
 
@@ -95,6 +100,13 @@ struct JSONBody {
         guard has(field) else { return nil }
         guard case .object(let value) = object[field] else { throw APIError.validation("\(field) must be a JSON object", field: field) }
         return value
+    }
+
+    /// A JSON object the caller stores or filters by (`metadata`), as the JSON text to
+    /// store, refused unless it is within `limits`.
+    func metadata(_ field: String, limits: MetadataLimits) throws -> String? {
+        guard let value = try object(field) else { return nil }
+        return try limits.text(of: value, field: field)
     }
 
     func array(_ field: String) throws -> [JSONValue]? {

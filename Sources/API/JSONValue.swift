@@ -55,4 +55,14 @@ extension JSONValue {
         case .object(let members): members.contains { $0.key.unicodeScalars.contains("\u{0}") || $0.value.containsNUL }
         }
     }
+
+    /// Whether Infinity or NaN (which JSON5 reads and JSON cannot write) occurs anywhere.
+    var containsNonFiniteNumber: Bool {
+        switch self {
+        case .null, .bool, .string: false
+        case .number(let value): !value.isFinite
+        case .array(let values): values.contains { $0.containsNonFiniteNumber }
+        case .object(let members): members.values.contains { $0.containsNonFiniteNumber }
+        }
+    }
 }

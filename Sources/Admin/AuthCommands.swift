@@ -18,6 +18,7 @@ struct TokenCommand: ParsableCommand {
             throw AdminError("JWT_SECRET is not set and there is no development secret (.data/jwt-secret): run `make run` once, or set JWT_SECRET")
         }
         guard !user.isEmpty, user.count <= 256 else { throw ValidationError("--user must be 1-256 characters") }
+        guard org.map({ !$0.isEmpty && $0.count <= 256 }) ?? true else { throw ValidationError("--org must be 1-256 characters") }
         guard let lifetime = Output.duration(ttl), lifetime > .zero else { throw ValidationError("--ttl must look like 30m, 1h, 7d") }
         let scopeList = try scopes.map(Self.parseScopes)
         let now = Date().timeIntervalSince1970.rounded(.down)
@@ -52,6 +53,8 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "A name to recognise the key by.") var name = ""
 
         func run() throws {
+            guard !user.isEmpty, user.count <= 256 else { throw ValidationError("--user must be 1-256 characters") }
+            guard org.map({ !$0.isEmpty && $0.count <= 256 }) ?? true else { throw ValidationError("--org must be 1-256 characters") }
             let scopeList = try scopes.map { try TokenCommand.parseScopes($0).compactMap(Scope.init(rawValue:)) }
             let (record, key) = try UserStore().createKey(userID: user, organizationID: org, name: name, scopes: scopeList, on: database.connect())
             if output.json { return try Output.json(["id": record.id.uuidString.lowercased(), "key": key]) }

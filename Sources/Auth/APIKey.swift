@@ -9,12 +9,21 @@ public enum APIKey {
     public static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        return prefix + String((0..<40).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+        return prefix + String((0..<randomLength).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
     }
 
-    /// True for strings shaped like our keys (tokens that are not are treated as JWTs).
-    public static func looksLikeKey(_ token: String) -> Bool {
-        token.hasPrefix(prefix) && !token.contains(".")
+    /// Letters and digits after the prefix.
+    public static let randomLength = 40
+
+    /// True for exactly the shape `generate` makes: the prefix and 40 ASCII letters or digits.
+    /// Checked before any lookup, so a malformed key costs no database work.
+    public static func isWellFormed(_ token: String) -> Bool {
+        let bytes = token.utf8
+        guard bytes.count == prefix.utf8.count + randomLength, token.hasPrefix(prefix) else { return false }
+        return bytes.dropFirst(prefix.utf8.count).allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
     }
 
     /// The stored form of a key.

@@ -7,18 +7,23 @@ public struct JSONWebToken: Sendable {
     /// The claims Context0 reads.
     public struct Claims: Codable, Sendable, Equatable {
         public var sub: String
+        /// The caller's organization; absent for a user in none. Never empty: an empty id
+        /// would be an organization of its own that every such token shares.
         public var org_id: String?
         public var scopes: [String]?
         /// Seconds since the epoch; RFC 7519 allows fractions.
         public var exp: Double
         public var iat: Double?
+        /// Not valid before this time (seconds since the epoch), when present.
+        public var nbf: Double?
 
-        public init(sub: String, org_id: String? = nil, scopes: [String]? = nil, exp: Double, iat: Double? = nil) {
+        public init(sub: String, org_id: String? = nil, scopes: [String]? = nil, exp: Double, iat: Double? = nil, nbf: Double? = nil) {
             self.sub = sub
             self.org_id = org_id
             self.scopes = scopes
             self.exp = exp
             self.iat = iat
+            self.nbf = nbf
         }
     }
 
@@ -27,6 +32,7 @@ public struct JSONWebToken: Sendable {
         case unsupportedAlgorithm
         case badSignature
         case expired
+        case notYetValid
         case invalidClaims(String)
 
         public var description: String {
@@ -35,10 +41,15 @@ public struct JSONWebToken: Sendable {
             case .unsupportedAlgorithm: "only HS256 tokens are accepted"
             case .badSignature: "the token's signature does not verify"
             case .expired: "the token has expired"
+            case .notYetValid: "the token is not valid yet (nbf is in the future)"
             case .invalidClaims(let why): "the token's claims are invalid: \(why)"
             }
         }
     }
+
+    /// How far in the future `nbf` may be and the token still count: an issuer whose clock
+    /// runs a little ahead stamps `nbf` = now, and its clients use the token at once.
+    public static let notBeforeLeeway: Double = 30
 
     private let key: SymmetricKey
 
@@ -56,7 +67,8 @@ public struct JSONWebToken: Sendable {
         return "\(header).\(payload).\(Base64URL.encode(Data(signature)))"
     }
 
-    /// The claims of a valid, unexpired token.
+    /// The claims of a valid token: unexpired, past its `nbf` (if any), with a non-empty
+    /// `sub` and, if present, a non-empty `org_id`.
     public func verify(_ token: String, now: Date = Date()) throws(Failure) -> Claims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Base64URL.decode(parts[0]),
@@ -71,10 +83,16 @@ public struct JSONWebToken: Sendable {
         do {
             claims = try JSONDecoder().decode(Claims.self, from: payload)
         } catch {
-            throw .invalidClaims("sub (string) and exp (number) are required")
+            throw .invalidClaims("sub (string) and exp (number) are required; org_id is a string, scopes strings, iat and nbf numbers")
         }
-        guard !claims.sub.isEmpty, claims.sub.count <= 256 else { throw .invalidClaims("sub must be 1-256 characters") }
+        guard (1...256).contains(claims.sub.unicodeScalars.count) else { throw .invalidClaims("sub must be 1-256 characters") }
+        // Refused rather than read as "no organization": the issuer meant something, and
+        // guessing what would hand the token a tenant it may not have been given.
+        if let organization = claims.org_id, !(1...256).contains(organization.unicodeScalars.count) {
+            throw .invalidClaims("org_id must be 1-256 characters when present")
+        }
         guard claims.exp > now.timeIntervalSince1970 else { throw .expired }
+        if let notBefore = claims.nbf, notBefore > now.timeIntervalSince1970 + Self.notBeforeLeeway { throw .notYetValid }
         return claims
     }
 }

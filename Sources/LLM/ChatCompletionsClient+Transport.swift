@@ -8,9 +8,9 @@ extension ChatCompletionsClient {
     /// What one request came to.
     enum Outcome: Sendable {
         case success(Data)
-        /// Worth another try (429, 5xx, timeout, connection error); `retryAfter` from the server.
+        /// Worth another try (408, 409, 429, 5xx, timeout, connection error); `retryAfter` from the server.
         case retryable(LLMError, retryAfter: Duration?)
-        /// Not worth another try (other 4xx, oversized body).
+        /// Not worth another try (any other status, oversized body): see `LLMError.isFinal`.
         case final(LLMError)
     }
 
@@ -85,7 +85,7 @@ extension ChatCompletionsClient {
     private static func classify(_ response: RawResponse) -> Outcome {
         if response.status == 200 { return .success(response.body) }
         let error = LLMError.http(status: response.status, message: errorMessage(response))
-        guard response.status == 429 || (500...599).contains(response.status) else { return .final(error) }
+        guard LLMError.isTransient(status: response.status) else { return .final(error) }
         return .retryable(error, retryAfter: retryAfter(response.headers))
     }
 

@@ -5,13 +5,15 @@ import Logging
 /// A `LanguageModel` served by an OpenAI-compatible `/v1/chat/completions` endpoint (OpenAI,
 /// vLLM, Ollama, LM Studio, LocalAI, llama.cpp server, …).
 ///
-/// Each request has the configured timeout; 429 (honouring `Retry-After`), 5xx, timeouts and
-/// connection errors are retried with exponential backoff and jitter, other 4xx fail at once
-/// with the server's message. Every completion reports the tokens it cost. Requests and
-/// replies are never logged, nor is the API key.
+/// Each request has the configured timeout; 408, 409, 429 (honouring `Retry-After`), 5xx,
+/// timeouts and connection errors are retried with exponential backoff and jitter; any other
+/// status (400, 401, 404, 413, 422, …) fails at once with the server's message, since asking
+/// again gets the same answer (`LLMError.isFinal`). Every completion reports the tokens it
+/// cost. Requests and replies are never logged, nor is the API key.
 public struct ChatCompletionsClient: LanguageModel {
     public let configuration: LLMConfiguration
     public var modelName: String { configuration.model }
+    public var maxPromptCharacters: Int { configuration.maxPromptCharacters }
 
     let client: HTTPClient
     let logger: Logger

@@ -9,7 +9,8 @@ import Foundation
 /// | `LLM_API_KEY` | bearer token for that service | none |
 /// | `LLM_MODEL` | the service's model name | required with `LLM_BASE_URL` |
 /// | `LLM_TIMEOUT_SECONDS` | time allowed for one request (decimals allowed) | 60 |
-/// | `LLM_MAX_RETRIES` | retries after the first request on 429, 5xx, timeouts and connection errors | 2 |
+/// | `LLM_MAX_RETRIES` | retries after the first request on 408, 409, 429, 5xx, timeouts and connection errors | 2 |
+/// | `LLM_MAX_PROMPT_CHARACTERS` | the longest prompt built from user content (memory extraction); more is sent in several requests | 16000 |
 public struct LLMConfiguration: Sendable, Equatable {
     /// The URL requests are posted to, e.g. `https://api.openai.com/v1/chat/completions`.
     public let endpoint: String
@@ -27,6 +28,17 @@ public struct LLMConfiguration: Sendable, Equatable {
     /// but never beyond `maxBackoff`.
     public var initialBackoff: Duration = .milliseconds(500)
     public var maxBackoff: Duration = .seconds(20)
+    /// The most characters (all messages' text together) of a prompt built from user content,
+    /// such as memory extraction's: a longer conversation is sent in several requests. The
+    /// default, about 4,000 tokens of English, leaves room for the reply in an 8K context
+    /// window and keeps one request's cost bounded.
+    public var maxPromptCharacters = LLMConfiguration.defaultMaxPromptCharacters
+
+    /// `maxPromptCharacters` when `LLM_MAX_PROMPT_CHARACTERS` is not set.
+    public static let defaultMaxPromptCharacters = 16_000
+    /// The smallest `LLM_MAX_PROMPT_CHARACTERS` accepted: room for the instructions and a
+    /// useful amount of conversation.
+    public static let minimumMaxPromptCharacters = 1_000
 
     /// - Parameter baseURL: the API's base URL as OpenAI clients take it (`https://host/v1`);
     ///   see `endpoint(forBaseURL:)`.
@@ -71,6 +83,13 @@ public struct LLMConfiguration: Sendable, Equatable {
             }
             maxRetries = retries
         }
+        if let text = value("LLM_MAX_PROMPT_CHARACTERS") {
+            guard let characters = Int(text), characters >= Self.minimumMaxPromptCharacters else {
+                throw LLMError.invalidConfiguration(
+                    "LLM_MAX_PROMPT_CHARACTERS must be a whole number of at least \(Self.minimumMaxPromptCharacters), not \(text)")
+            }
+            maxPromptCharacters = characters
+        }
     }
 
     /// The chat completions URL for a base URL: kept as is when it already ends in
@@ -90,6 +109,6 @@ extension LLMConfiguration: CustomStringConvertible {
     /// A description safe to log: the API key is never included.
     public var description: String {
         "LLMConfiguration(endpoint: \(endpoint), model: \(model), timeout: \(timeout), maxRetries: \(maxRetries), "
-            + "apiKey: \(apiKey == nil ? "none" : "set"))"
+            + "maxPromptCharacters: \(maxPromptCharacters), apiKey: \(apiKey == nil ? "none" : "set"))"
     }
 }

@@ -4,8 +4,9 @@
 public enum LLMError: Error, Equatable, Sendable {
     /// The configuration is incomplete or malformed (bad `LLM_BASE_URL`, missing `LLM_MODEL`, …).
     case invalidConfiguration(String)
-    /// The service answered with an HTTP error: any 4xx but 429 at once, 429 and 5xx once the
-    /// retries are spent. `message` is the server's own error message when it gave one.
+    /// The service answered with an HTTP error: at once for a final status (see `isFinal`),
+    /// once the retries are spent for 408, 409, 429 and 5xx. `message` is the server's own
+    /// error message when it gave one.
     case http(status: Int, message: String)
     /// The last request did not complete within the configured timeout.
     case timeout
@@ -34,5 +35,25 @@ extension LLMError: CustomStringConvertible {
         case .invalidStructuredOutput(let message):
             return "LLM reply is not valid structured output: \(message)"
         }
+    }
+}
+
+extension LLMError {
+    /// Whether asking again cannot help: the service refused the request itself (a 4xx other
+    /// than 408, 409 and 429: a prompt too long for the model, a bad key, an unknown model, …,
+    /// or any other status but 5xx), or the configuration is wrong. The client does not retry
+    /// these, and a job that meets one fails for good instead of being retried by the queue.
+    public var isFinal: Bool {
+        switch self {
+        case .invalidConfiguration: return true
+        case .http(let status, _): return !Self.isTransient(status: status)
+        case .timeout, .connectionFailed, .invalidResponse, .invalidStructuredOutput: return false
+        }
+    }
+
+    /// 408 (request timeout), 409 (conflict), 429 (too many requests) and every 5xx: worth
+    /// another try, later. Every other status is the service's final word on the request.
+    public static func isTransient(status: Int) -> Bool {
+        status == 408 || status == 409 || status == 429 || (500...599).contains(status)
     }
 }

@@ -8,6 +8,11 @@ public protocol LanguageModel: Sendable {
     /// The configured model name, for records of which model produced what.
     var modelName: String { get }
 
+    /// The most characters (all messages' text together) a prompt built from user content
+    /// should have; callers split longer input over several requests. Defaults to
+    /// `LLMConfiguration.defaultMaxPromptCharacters`.
+    var maxPromptCharacters: Int { get }
+
     /// Sends `messages` and returns the model's reply with the tokens it cost.
     /// - Throws: `LLMError`.
     func complete(_ messages: [ChatMessage], options: ChatOptions) async throws -> ChatCompletion
@@ -23,6 +28,8 @@ public protocol LanguageModel: Sendable {
 }
 
 extension LanguageModel {
+    public var maxPromptCharacters: Int { LLMConfiguration.defaultMaxPromptCharacters }
+
     /// `complete(_:options:)` with the server's default sampling and free-text replies.
     public func complete(_ messages: [ChatMessage]) async throws -> ChatCompletion {
         try await complete(messages, options: ChatOptions())

@@ -44,42 +44,47 @@ extension Array: PostgresDecodable where Element: PostgresDecodable {
 }
 
 /// Splits a one-dimensional array literal into its element texts (nil for NULL).
+///
+/// Read by Unicode scalar, never by character: the delimiters are ASCII, and an element
+/// that starts with a combining mark (which PostgreSQL writes unquoted) would otherwise
+/// fuse with the `{`, `,` or `"` before it into one character and hide it.
 enum PostgresArrayParser {
     static func parse(_ text: String) -> [String?]? {
-        var characters = text.makeIterator()
-        guard characters.next() == "{" else { return nil }
+        var scalars = text.unicodeScalars.makeIterator()
+        guard scalars.next() == "{" else { return nil }
         var items = [String?]()
-        var current = ""
+        var current = String.UnicodeScalarView()
         var quoted = false
         var inQuotes = false
         var sawAny = false
-        while let character = characters.next() {
+        while let scalar = scalars.next() {
             if inQuotes {
-                if character == "\\" {
-                    guard let escaped = characters.next() else { return nil }
+                if scalar == "\\" {
+                    guard let escaped = scalars.next() else { return nil }
                     current.append(escaped)
-                } else if character == "\"" {
+                } else if scalar == "\"" {
                     inQuotes = false
                 } else {
-                    current.append(character)
+                    current.append(scalar)
                 }
                 continue
             }
-            switch character {
+            switch scalar {
             case "\"":
                 inQuotes = true
                 quoted = true
                 sawAny = true
             case ",", "}":
-                if sawAny || character == "," {
-                    items.append(!quoted && current == "NULL" ? nil : current)
+                if sawAny || scalar == "," {
+                    let item = String(current)
+                    items.append(!quoted && item == "NULL" ? nil : item)
                 }
-                if character == "}" { return items }
-                current = ""
+                if scalar == "}" { return items }
+                current = String.UnicodeScalarView()
                 quoted = false
                 sawAny = false
             default:
-                current.append(character)
+                current.append(scalar)
                 sawAny = true
             }
         }

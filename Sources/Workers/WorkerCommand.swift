@@ -48,7 +48,7 @@ struct WorkerCommand: AsyncParsableCommand {
             registry: JobKinds.registry(
                 queue: queue, pool: pool, embedder: embedder, chunker: configuration.chunker(for: embedder),
                 classifier: classifier,
-                finder: configuration.llm.map { LLMFactFinder(model: ChatCompletionsClient(configuration: $0, logger: logger), pool: pool) }
+                finder: configuration.llm.map { LLMFactFinder(model: ChatCompletionsClient(configuration: $0, logger: logger)) }
                     ?? RuleFactFinder(),
                 webhooks: DeliverWebhook(pool: pool, http: http, settings: configuration.webhooks),
                 rollup: RollUpUsage(rollup: UsageRollup(billing: BillingStore(overrides: configuration.rateLimits)), pool: pool)),

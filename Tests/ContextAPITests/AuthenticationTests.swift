@@ -166,6 +166,39 @@ extension ContextAPI {
             expectContextError(try await server.contextGet("view", token: expired), 401, "an expired fractional exp")
         }
 
+        /// RFC 7519 §4.1.5: a token is not accepted before its `nbf` (a few seconds of clock
+        /// skew aside); once that time has passed it is.
+        @Test func aTokenIsRefusedBeforeItsNotBeforeTime() async throws {
+            let server = try TestServer.shared
+            let now = Int(Date().timeIntervalSince1970)
+            func token(nbf: Int) -> String {
+                ForgedToken.make(header: #"{"alg":"HS256","typ":"JWT"}"#,
+                                 payload: #"{"sub":"\#(TestServer.newUser())","exp":\#(now + 7200),"nbf":\#(nbf)}"#, secret: server.jwtSecret)
+            }
+            for (endpoint, answer) in try await Self.everyEndpoint(server, token: token(nbf: now + 3600)) {
+                expectContextError(answer, 401, "\(endpoint) with nbf an hour ahead")
+            }
+            #expect(try await server.contextGet("view", token: token(nbf: now - 60)).status == 200, "nbf a minute ago")
+            let unreadable = ForgedToken.make(header: #"{"alg":"HS256","typ":"JWT"}"#,
+                                              payload: #"{"sub":"\#(TestServer.newUser())","exp":\#(now + 7200),"nbf":"later"}"#, secret: server.jwtSecret)
+            expectContextError(try await server.contextGet("view", token: unreadable), 401, "nbf that is not a number")
+        }
+
+        /// `org_id: ""` is no organization anyone was given: refused, not made a tenant that
+        /// every such token would share.
+        @Test func anEmptyOrOverlongOrgIDIs401() async throws {
+            let server = try TestServer.shared
+            let exp = Int(Date().timeIntervalSince1970) + 3600
+            for org in ["", String(repeating: "o", count: 257)] {
+                let token = ForgedToken.make(header: #"{"alg":"HS256","typ":"JWT"}"#,
+                                             payload: #"{"sub":"\#(TestServer.newUser())","exp":\#(exp),"org_id":"\#(org)"}"#, secret: server.jwtSecret)
+                for (endpoint, answer) in try await Self.everyEndpoint(server, token: token) {
+                    expectContextError(answer, 401, "\(endpoint) with org_id of \(org.count) characters")
+                }
+            }
+            #expect(try await server.contextGet("view", token: server.token(TestServer.newUser(), org: "org-\(UUID())")).status == 200)
+        }
+
         @Test func apiKeysWorkUntilRevoked() async throws {
             let server = try TestServer.shared
             let user = TestServer.newUser()
@@ -181,6 +214,8 @@ extension ContextAPI {
             #expect(docs["documents"]?.array?.contains { $0["id"]?.string == ids[0] } == true)
 
             try await server.revokeKey(key.id)
+            // The revocation reaches the API's key cache by a notification, a moment later.
+            try await eventually("the revoked key is refused") { try await server.get("/memories", token: key.key).status == 401 }
             for (endpoint, answer) in try await Self.everyEndpoint(server, token: key.key) {
                 expectContextError(answer, 401, "\(endpoint) with a revoked key")
             }

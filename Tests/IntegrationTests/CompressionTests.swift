@@ -7,7 +7,7 @@ import Testing
     @Test func largeAnswersAreGzippedWhenTheClientAcceptsIt() async throws {
         try await TestDatabase.with { database, _ in
             let (api, port) = try await ChildProcess.api(environment: [
-                "DATABASE_URL": database.url, "JWT_SECRET": "gzip-secret", "LOG_LEVEL": "warning",
+                "DATABASE_URL": database.url, "JWT_SECRET": "gzip-secret-padded-to-thirty-two-bytes", "LOG_LEVEL": "warning",
             ])
             defer { api.stopNow() }
             let url = "http://127.0.0.1:\(port)/api/v1/openapi.json"

@@ -10,7 +10,7 @@ import Testing
 @Suite struct RateLimitTests {
     @Test func theLimitHoldsAcrossTwoAPIProcessesAndEveryAnswerCarriesTheHeaders() async throws {
         try await TestDatabase.with { database, _ in
-            let secret = "rate-limit-secret"
+            let secret = "rate-limit-secret-padded-to-thirty-two-bytes"
             let environment = [
                 "DATABASE_URL": database.url, "JWT_SECRET": secret, "RATE_LIMITS": "standard=6,search=2", "LOG_LEVEL": "warning",
             ]

@@ -107,6 +107,31 @@ struct ChatCompletionsClientTests {
         #expect(server.requests.count == 1)
     }
 
+    /// 408 and 409 say "not now", like 429: worth another try.
+    @Test(arguments: [408, 409])
+    func requestTimeoutAndConflictAreRetried(_ status: Int) async throws {
+        let server = try await ChatCompletionsTestServer.answering(.error(status, message: "try again"), .completion("ok"))
+        defer { Task { await server.stop() } }
+        let completion = try await makeClient(server).complete([.user("hi")])
+        #expect(completion.content == "ok")
+        #expect(server.requests.count == 2)
+    }
+
+    /// Every other 4xx is the service's final word on the request: sent once, never again.
+    @Test(arguments: [400, 401, 403, 404, 413, 422])
+    func otherClientErrorsAreFinalAndSentOnce(_ status: Int) async throws {
+        let server = try await ChatCompletionsTestServer.answering(.error(status, message: "refused"), .completion("never"))
+        defer { Task { await server.stop() } }
+        do {
+            _ = try await makeClient(server).complete([.user("hi")])
+            Issue.record("no error")
+        } catch let error as LLMError {
+            #expect(error == .http(status: status, message: "refused"))
+            #expect(error.isFinal)
+        }
+        #expect(server.requests.count == 1)
+    }
+
     /// A client that never timed out would hang: the time limit fails it.
     @Test(.timeLimit(.minutes(2))) func aServerThatNeverAnswersTimesOutAfterTheConfiguredTime() async throws {
         let server = try await ChatCompletionsTestServer.start { _, _ in nil }

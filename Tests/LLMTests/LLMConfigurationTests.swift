@@ -12,12 +12,15 @@ struct LLMConfigurationTests {
         let configuration = try #require(try LLMConfiguration(environment: [
             "LLM_BASE_URL": "https://api.example.com/v1/", "LLM_API_KEY": "sk-secret",
             "LLM_MODEL": "gpt-4o-mini", "LLM_TIMEOUT_SECONDS": "12.5", "LLM_MAX_RETRIES": "0",
+            "LLM_MAX_PROMPT_CHARACTERS": "24000",
         ]))
         #expect(configuration.endpoint == "https://api.example.com/v1/chat/completions")
         #expect(configuration.apiKey == "sk-secret")
         #expect(configuration.model == "gpt-4o-mini")
         #expect(configuration.timeout == .milliseconds(12500))
         #expect(configuration.maxRetries == 0)
+        #expect(configuration.maxPromptCharacters == 24000)
+        #expect(ChatCompletionsClient(configuration: configuration).maxPromptCharacters == 24000, "the model passes the cap on")
         #expect(!String(describing: configuration).contains("sk-secret"))
     }
 
@@ -28,6 +31,7 @@ struct LLMConfigurationTests {
         #expect(configuration.apiKey == nil)
         #expect(configuration.timeout == .seconds(60))
         #expect(configuration.maxRetries == 2)
+        #expect(configuration.maxPromptCharacters == 16000)
     }
 
     @Test func aBaseURLWithoutAModelIsAnError() {
@@ -43,6 +47,8 @@ struct LLMConfigurationTests {
         ["LLM_BASE_URL": "http://h", "LLM_MODEL": "m", "LLM_TIMEOUT_SECONDS": "0"],
         ["LLM_BASE_URL": "http://h", "LLM_MODEL": "m", "LLM_TIMEOUT_SECONDS": "soon"],
         ["LLM_BASE_URL": "http://h", "LLM_MODEL": "m", "LLM_MAX_RETRIES": "-1"],
+        ["LLM_BASE_URL": "http://h", "LLM_MODEL": "m", "LLM_MAX_PROMPT_CHARACTERS": "999"],
+        ["LLM_BASE_URL": "http://h", "LLM_MODEL": "m", "LLM_MAX_PROMPT_CHARACTERS": "lots"],
     ])
     func malformedValuesAreRejected(_ environment: [String: String]) {
         #expect(throws: LLMError.self) {

@@ -1,22 +1,30 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// Turns every error into the response shape of the API it belongs to, once, at the edge:
-/// `/api/v1/context/*` answers `{"response": …, "error": …}` (the Context API), everything
-/// else the Context0 envelope `{"success": false, "message": …, "error": {code, details, field}}`.
+/// the Context API answers `{"response": …, "error": …}`, the Context0 API its envelope
+/// `{"success": false, "message": …, "error": {code, details, field}}`. Routes declare their
+/// family (`ProtectedRoutes`) and render their own errors through `response(for:family:)`;
+/// this middleware answers for requests that reach no route, placed by their path.
 /// Unexpected errors become a 500 whose body says nothing about internals; they are logged.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let apiError = Self.apiError(for: error)
-            if apiError.status == .internalServerError {
-                context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            }
-            return Self.response(for: apiError, path: request.uri.path)
+            return Self.response(for: error, family: APIFamily(path: request.uri.path), request: request, logger: context.logger)
         }
+    }
+
+    /// The response for any error, logged when it is an unexpected one.
+    static func response(for error: Error, family: APIFamily, request: Request, logger: Logger) -> Response {
+        let apiError = apiError(for: error)
+        if apiError.status == .internalServerError {
+            logger.error("request failed", metadata: ["error": "\(error)", "method": "\(request.method)", "path": "\(request.uri.path)"])
+        }
+        return response(for: apiError, family: family)
     }
 
     static func apiError(for error: Error) -> APIError {
@@ -40,12 +48,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    static func response(for error: APIError, path: String) -> Response {
+    static func response(for error: APIError, family: APIFamily) -> Response {
         let body: [String: Any]
         var status = error.status
-        if path.hasPrefix("/api/v1/context") {
+        switch family {
+        case .context:
             body = ["response": error.message, "error": error.code.rawValue]
-        } else {
+        case .context0:
             // The Context0 spec answers a field that fails validation with 422; a body that
             // cannot be read at all stays 400.
             if error.code == .validationError, error.status == .badRequest, error.field != nil { status = .unprocessableContent }
@@ -54,9 +63,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             body = ["success": false, "message": error.message, "error": detail]
         }
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if let retryAfter = error.retryAfter { headers[.retryAfter] = String(max(1, retryAfter)) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

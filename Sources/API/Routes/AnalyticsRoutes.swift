@@ -10,14 +10,14 @@ struct AnalyticsRoutes: Sendable {
     let store = AnalyticsStore()
     static let maxRangeDays = 366.0
 
-    func add(to group: RouterGroup<Context0RequestContext>) {
-        group.get("usage", use: usage)
-        group.get("memories", use: memories)
-        group.get("trends", use: trends)
+    func add(to routes: ProtectedRoutes) {
+        routes.get("usage", .needs(.analyticsRead), use: usage)
+        routes.get("memories", .needs(.analyticsRead), use: memories)
+        routes.get("trends", .needs(.analyticsRead), use: trends)
     }
 
     @Sendable func usage(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .analyticsRead)
+        let caller = try context.caller()
         let (from, to) = try Self.range(request)
         let (usage, totals) = try await pool.withConnection { [store] connection in
             (try store.usage(userID: caller.userID, from: from, to: to, on: connection), try store.totals(userID: caller.userID, on: connection))
@@ -32,7 +32,7 @@ struct AnalyticsRoutes: Sendable {
     }
 
     @Sendable func memories(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .analyticsRead)
+        let caller = try context.caller()
         let (from, to) = try Self.range(request)
         let (categories, emotions, sources, growth) = try await pool.withConnection { [store] connection in
             (try store.memoryCounts(userID: caller.userID, by: .category, on: connection),
@@ -49,7 +49,7 @@ struct AnalyticsRoutes: Sendable {
     }
 
     @Sendable func trends(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .analyticsRead)
+        let caller = try context.caller()
         let (from, to) = try Self.range(request)
         let query = QueryParameters(request)
         let bucket: TrendBucket

@@ -9,15 +9,15 @@ struct BillingRoutes: Sendable {
     let pool: PostgresPool
     let billing: BillingStore
 
-    func add(to group: RouterGroup<Context0RequestContext>) {
-        group.get("usage", use: usage)
-        group.get("history", use: history)
-        group.get("limits", use: limits)
+    func add(to routes: ProtectedRoutes) {
+        routes.get("usage", .needs(.billingRead), use: usage)
+        routes.get("history", .needs(.billingRead), use: history)
+        routes.get("limits", .needs(.billingRead), use: limits)
     }
 
     /// The current period to date, against the plan, including this very minute.
     @Sendable func usage(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .billingRead)
+        let caller = try context.caller()
         let period = BillingPeriod(containing: Date())
         let (plan, usage) = try await pool.withConnection { [billing] connection in
             (try billing.plan(userID: caller.userID, on: connection),
@@ -42,7 +42,7 @@ struct BillingRoutes: Sendable {
 
     /// Closed periods with their line items, newest first.
     @Sendable func history(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .billingRead)
+        let caller = try context.caller()
         let (limit, skip) = try ChatViews.paging(request)
         let (periods, total) = try await pool.withConnection { [billing] in try billing.history(userID: caller.userID, limit: limit, skip: skip, on: $0) }
         let items = periods.map { closed -> [String: Any] in
@@ -56,7 +56,7 @@ struct BillingRoutes: Sendable {
 
     /// The plan's rate limits, quotas and prices.
     @Sendable func limits(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .billingRead)
+        let caller = try context.caller()
         let plan = try await pool.withConnection { [billing] in try billing.plan(userID: caller.userID, on: $0) }
         return try Envelope.make(message: "limits of the \(plan.name) plan", data: [
             "plan": plan.name, "monthly_price_cents": plan.monthlyPriceCents,

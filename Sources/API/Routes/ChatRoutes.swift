@@ -13,22 +13,23 @@ struct ChatRoutes: Sendable {
     let retriever: Retriever
     let assistant: Assistant
     let embedder: any Embedder
+    let metadataLimits: MetadataLimits
     static let maxMessageCharacters = 20_000
 
-    func add(to group: RouterGroup<Context0RequestContext>) {
-        group.post("sessions", use: createSession)
-        group.get("sessions", use: listSessions)
-        group.get("sessions/{id}/messages", use: listMessages)
-        group.post("sessions/{id}/messages", use: sendMessage)
-        group.post("sessions/{id}/extract-memories", use: extractMemories)
+    func add(to routes: ProtectedRoutes) {
+        routes.post("sessions", .needs(.chat), use: createSession)
+        routes.get("sessions", .needs(.chat), use: listSessions)
+        routes.get("sessions/{id}/messages", .needs(.chat), use: listMessages)
+        routes.post("sessions/{id}/messages", .needs(.chat, class: .ai), use: sendMessage)
+        routes.post("sessions/{id}/extract-memories", .needs(.memoriesWrite, class: .ai), use: extractMemories)
     }
 
     @Sendable func createSession(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .chat)
+        let caller = try context.caller()
         let body = try await JSONBody(request)
         let title = try body.string("title", maxLength: 200) ?? ""
         let autoExtract = try body.bool("auto_extract") ?? true
-        let metadata = PostgresJSON(text: JSONValue.object(try body.object("metadata") ?? [:]).jsonText)
+        let metadata = PostgresJSON(text: try body.metadata("metadata", limits: metadataLimits) ?? "{}")
         let session = try await pool.withConnection { [chats] in
             try chats.createSession(userID: caller.userID, title: title, autoExtract: autoExtract, metadata: metadata, on: $0)
         }
@@ -36,14 +37,14 @@ struct ChatRoutes: Sendable {
     }
 
     @Sendable func listSessions(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .chat)
+        let caller = try context.caller()
         let (limit, skip) = try ChatViews.paging(request)
         let (sessions, total) = try await pool.withConnection { [chats] in try chats.sessions(userID: caller.userID, limit: limit, skip: skip, on: $0) }
         return try Envelope.make(message: "\(total) sessions", data: MemoryViews.page(sessions.map(ChatViews.session), total: total, limit: limit, skip: skip))
     }
 
     @Sendable func listMessages(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .chat)
+        let caller = try context.caller()
         let session = try await ownSession(context, caller: caller.userID)
         let (limit, skip) = try ChatViews.paging(request)
         let (messages, total) = try await pool.withConnection { [chats] in
@@ -55,7 +56,7 @@ struct ChatRoutes: Sendable {
     /// Stores the message, retrieves the user's relevant memories and context, answers (LLM
     /// or offline), stores the reply, and (when the session extracts) queues extraction.
     @Sendable func sendMessage(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .chat)
+        let caller = try context.caller()
         let session = try await ownSession(context, caller: caller.userID)
         let body = try await JSONBody(request)
         guard let content = try body.string("content", maxLength: Self.maxMessageCharacters) ?? body.string("message", maxLength: Self.maxMessageCharacters),
@@ -73,7 +74,8 @@ struct ChatRoutes: Sendable {
                 sessionID: session.id, userID: caller.userID, role: "assistant", content: reply.text, mode: reply.mode,
                 memoriesUsed: retrieval.memories.map(\.memory.id), on: connection)
             try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "chat", output: reply, on: connection)
-            let job = session.autoExtract ? try queue.enqueue(Self.extraction(session.id, caller.userID), on: connection).id : nil
+            // Extraction writes memories: only for tokens that may.
+            let job = session.autoExtract && caller.has(.memoriesWrite) ? try queue.enqueue(Self.extraction(session.id, caller.userID), on: connection).id : nil
             try WebhookEvents.emit(.chatMessage, userID: caller.userID, data: [
                 "session_id": session.id.uuidString.lowercased(), "message_id": userMessage.id.uuidString.lowercased(),
                 "reply_id": assistantMessage.id.uuidString.lowercased(), "mode": reply.mode,
@@ -84,15 +86,15 @@ struct ChatRoutes: Sendable {
             "user_message": ChatViews.message(stored.0),
             "assistant_message": ChatViews.message(stored.1),
             "mode": reply.mode,
-            "memories_used": retrieval.memories.map(MemoryViews.hit),
-            "context_used": retrieval.context.map(ChatViews.contextHit),
+            "memories_used": caller.has(.memoriesRead) ? retrieval.memories.map(MemoryViews.hit) : retrieval.memories.map(ChatViews.memoryID),
+            "context_used": caller.has(.contextRead) ? retrieval.context.map(ChatViews.contextHit) : retrieval.context.map(ChatViews.contextID),
             "extraction_job_id": stored.2.map { $0 as Any } ?? NSNull(),
         ])
     }
 
     /// 202 with the job that extracts memories from the session's unprocessed messages.
     @Sendable func extractMemories(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .memoriesWrite)
+        let caller = try context.caller()
         let session = try await ownSession(context, caller: caller.userID)
         let job = try await queue.enqueue(Self.extraction(session.id, caller.userID), pool: pool)
         return try Envelope.make(.accepted, message: "memory extraction queued", data: ["job_id": job.id, "session_id": session.id.uuidString.lowercased()])
@@ -132,6 +134,16 @@ enum ChatViews {
             "memories_used": message.memoriesUsed.map { $0.uuidString.lowercased() },
             "created_at": JSONResponse.time(message.createdAt),
         ]
+    }
+
+    /// A memory the reply drew on, for a token that may not read memories: its id only.
+    static func memoryID(_ hit: MemoryHit) -> [String: Any] {
+        ["id": hit.memory.id.uuidString.lowercased()]
+    }
+
+    /// A context chunk the reply drew on, for a token that may not read context: ids only.
+    static func contextID(_ hit: ContextHit) -> [String: Any] {
+        ["context_id": hit.nodeID.uuidString.lowercased(), "document_id": hit.documentID.uuidString.lowercased()]
     }
 
     static func contextHit(_ hit: ContextHit) -> [String: Any] {

@@ -15,6 +15,12 @@ enum ContextRequests {
     static func tenant(_ body: JSONBody, caller: Identity) throws -> Tenant {
         let userID = try body.string("user_id", maxLength: 256) ?? caller.userID
         let organizationID = try body.string("organization_id", maxLength: 256)
+        // An empty id would name a real tenant nobody can have (for an admin) or be refused
+        // as someone else's (for everyone else): say what is wrong instead.
+        guard !userID.isEmpty else { throw APIError.validation("user_id must not be empty", field: "user_id") }
+        guard organizationID?.isEmpty != true else {
+            throw APIError.validation("organization_id must not be empty: leave it out for private context", field: "organization_id")
+        }
         if !caller.has(.admin) {
             guard userID == caller.userID else { throw APIError.forbidden("user_id names another user") }
             if let organizationID, organizationID != caller.organizationID {
@@ -24,7 +30,8 @@ enum ContextRequests {
         return Tenant(userID: userID, organizationID: organizationID)
     }
 
-    static func add(_ body: JSONBody, caller: Identity) throws -> NewContext {
+    /// - Parameter limits: how large `metadata` may be (`APIConfiguration.metadataLimits`).
+    static func add(_ body: JSONBody, caller: Identity, limits: MetadataLimits = .defaults) throws -> NewContext {
         let owner = try tenant(body, caller: caller)
         guard let documents = try body.array("documents"), !documents.isEmpty else {
             throw APIError.validation("documents must be a non-empty array of {content, …} objects", field: "documents")
@@ -32,14 +39,14 @@ enum ContextRequests {
         guard documents.count <= maxDocuments else {
             throw APIError.validation("at most \(maxDocuments) documents per request", field: "documents")
         }
-        let metadata = try body.object("metadata") ?? [:]
+        let metadata = try body.metadata("metadata", limits: limits) ?? "{}"
         return NewContext(
             owner: owner,
             documents: try documents.enumerated().map { try document($1, at: $0) },
             source: try body.string("source", maxLength: 1000) ?? "",
             contextType: try body.choice("context_type", ContextType.self) ?? .resource,
             scope: try body.choice("scope", ContextScope.self) ?? .internal,
-            metadata: PostgresJSON(text: JSONValue.object(metadata).jsonText),
+            metadata: PostgresJSON(text: metadata),
             chained: try body.bool("chained") ?? false)
     }
 
@@ -78,7 +85,8 @@ enum ContextRequests {
         var limit: Int
     }
 
-    static func search(_ body: JSONBody, caller: Identity) throws -> Search {
+    /// - Parameter limits: how large the `metadata` filter may be, the same as stored metadata.
+    static func search(_ body: JSONBody, caller: Identity, limits: MetadataLimits = .defaults) throws -> Search {
         var tenant = try tenant(body, caller: caller)
         // Searching sees what the user sees: their private context and their organization's.
         if tenant.organizationID == nil, tenant.userID == caller.userID { tenant.organizationID = caller.organizationID }
@@ -91,11 +99,11 @@ enum ContextRequests {
         guard maximum >= minimum else {
             throw APIError.validation("similarity_threshold must be at least minimum_similarity_threshold", field: "similarity_threshold")
         }
-        let metadata = try body.object("metadata") ?? [:]
+        let metadata = try body.metadata("metadata", limits: limits)
         return Search(
             tenant: tenant, query: query, minimum: minimum, maximum: maximum,
             scope: try body.choice("scope", ContextScope.self) ?? .internal,
-            metadata: metadata.isEmpty ? nil : PostgresJSON(text: JSONValue.object(metadata).jsonText),
+            metadata: metadata.flatMap { $0 == "{}" ? nil : PostgresJSON(text: $0) },
             limit: try body.integer("limit", in: 1...maxSearchLimit) ?? 10)
     }
 

@@ -10,19 +10,20 @@ struct ContextRoutes: Sendable {
     let pool: PostgresPool
     let store: ContextStore
     let embedder: any Embedder
+    let metadataLimits: MetadataLimits
 
-    func add(to group: RouterGroup<Context0RequestContext>) {
-        group.post("add", use: add)
-        group.post("search", use: search)
-        group.post("delete", use: delete)
-        group.get("view", use: view)
-        group.get("view/docs", use: viewDocuments)
+    func add(to routes: ProtectedRoutes) {
+        routes.post("add", .needs(.contextWrite, quotas: [UsageMetric.embeddedChunks, UsageMetric.storedBytes]), use: add)
+        routes.post("search", .needs(.contextRead, class: .search), use: search)
+        routes.post("delete", .needs(.contextWrite), use: delete)
+        routes.get("view", .needs(.contextRead), use: view)
+        routes.get("view/docs", AccessRule.needs(.contextRead).disabledAnswer(AccessRule.paymentRequired), use: viewDocuments)
     }
 
     /// 201 once the documents and their ingest jobs are committed (durable, not yet indexed).
     @Sendable func add(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .contextWrite)
-        let new = try ContextRequests.add(try await JSONBody(request), caller: caller)
+        let caller = try context.caller()
+        let new = try ContextRequests.add(try await JSONBody(request), caller: caller, limits: metadataLimits)
         let added = try await pool.withTransaction { [store] in try store.add(new, on: $0) }
         return try JSONResponse.make(.created, [
             "message": "context added: \(added.filter { !$0.duplicate }.count) new document(s), indexing in the background",
@@ -36,8 +37,8 @@ struct ContextRoutes: Sendable {
 
     /// 202 with `{"results": [{contextId, contextData, …}]}`, best first.
     @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .contextRead)
-        let search = try ContextRequests.search(try await JSONBody(request), caller: caller)
+        let caller = try context.caller()
+        let search = try ContextRequests.search(try await JSONBody(request), caller: caller, limits: metadataLimits)
         let embedding = try await embedder.embed(search.query)
         let query = ContextQuery(
             caller: search.tenant, text: search.query, embedding: embedding, minimumSimilarity: search.minimum,
@@ -52,14 +53,14 @@ struct ContextRoutes: Sendable {
 
     /// 204; deleting what does not exist is not an error.
     @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .contextWrite)
+        let caller = try context.caller()
         let (target, tenant) = try ContextRequests.delete(try await JSONBody(request), caller: caller)
         _ = try await pool.withTransaction { [store] in try store.delete(target, in: tenant, on: $0) }
         return Response(status: .noContent)
     }
 
     @Sendable func view(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .contextRead)
+        let caller = try context.caller()
         let page = try Page(request, defaultLimit: 100)
         let source = request.uri.queryParameters["source"].map(String.init)
         let tenant = Tenant(userID: caller.userID, organizationID: caller.organizationID)
@@ -70,7 +71,7 @@ struct ContextRoutes: Sendable {
     }
 
     @Sendable func viewDocuments(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .contextRead)
+        let caller = try context.caller()
         let page = try Page(request, defaultLimit: 100)
         let tenant = Tenant(userID: caller.userID, organizationID: caller.organizationID)
         let (documents, total) = try await pool.withConnection { [store] in

@@ -3,14 +3,15 @@ import Hummingbird
 import Jobs
 import Postgres
 
-/// `GET /api/v1/jobs/{id}`: the caller's own background job (every `202` names one).
-/// Another user's job, or one that does not exist, is `404` alike.
+/// `GET /api/v1/jobs/{id}`: the caller's own background job (every `202` names one), for a
+/// token with a scope of a store that queues jobs. Another user's job, or one that does not
+/// exist, is `404` alike.
 struct JobRoutes: Sendable {
     let pool: PostgresPool
     let queue: JobQueue
 
-    func add(to group: RouterGroup<Context0RequestContext>) {
-        group.get("{id}", use: show)
+    func add(to routes: ProtectedRoutes) {
+        routes.get("{id}", AccessRule.needsAny(of: .contextRead, .contextWrite, .memoriesRead, .memoriesWrite, .chat, .webhooksManage), use: show)
     }
 
     @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Response {

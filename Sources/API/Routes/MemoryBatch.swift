@@ -3,11 +3,14 @@ import Foundation
 import Postgres
 
 /// One operation of `POST /memories/batch`: `{"op": "create", …fields}`,
-/// `{"op": "update", "id", …fields}` or `{"op": "delete", "id"}`.
+/// `{"op": "update", "id", …fields}` or `{"op": "delete", "id"}`. Each operation is
+/// validated whole before its transaction starts, so one that is refused writes nothing.
 struct MemoryBatch {
     let pool: PostgresPool
     let store: MemoryStore
     let userID: String
+    /// How large each operation's `metadata` may be (`APIConfiguration.metadataLimits`).
+    let metadataLimits: MetadataLimits
 
     func run(_ operation: JSONValue, index: Int) async -> [String: Any] {
         do {
@@ -17,13 +20,13 @@ struct MemoryBatch {
             var result: [String: Any] = ["index": index, "op": op, "success": true]
             switch op {
             case "create":
-                let new = try MemoryRequests.new(body)
+                let new = try MemoryRequests.new(body, limits: metadataLimits)
                 let (memory, jobID) = try await pool.withTransaction { [store, userID] in try store.create(new, userID: userID, on: $0) }
                 result["id"] = memory.id.uuidString.lowercased()
                 result["job_id"] = jobID
             case "update":
                 let id = try Self.id(body)
-                let (change, reason) = try MemoryRequests.change(body)
+                let (change, reason) = try MemoryRequests.change(body, limits: metadataLimits)
                 guard try await pool.withTransaction({ [store, userID] in
                     try store.update(id: id, userID: userID, change: change, reason: reason ?? "updated in a batch", on: $0)
                 }) != nil else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }

@@ -10,7 +10,8 @@ enum MemoryRequests {
     static let maxLimit = 100
     static let maxBatch = 100
 
-    static func new(_ body: JSONBody) throws -> NewMemory {
+    /// - Parameter limits: how large `metadata` may be (`APIConfiguration.metadataLimits`).
+    static func new(_ body: JSONBody, limits: MetadataLimits = .defaults) throws -> NewMemory {
         guard let text = try body.string("text", maxLength: maxTextCharacters), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.validation("text must be a non-empty string of at most \(maxTextCharacters) characters", field: "text")
         }
@@ -19,11 +20,12 @@ enum MemoryRequests {
             category: try label(body, "category"),
             emotion: try label(body, "emotion"),
             tags: try tags(body) ?? [],
-            metadata: PostgresJSON(text: JSONValue.object(try body.object("metadata") ?? [:]).jsonText),
+            metadata: PostgresJSON(text: try body.metadata("metadata", limits: limits) ?? "{}"),
             source: try body.choice("source", MemorySource.self) ?? .manual)
     }
 
-    static func change(_ body: JSONBody) throws -> (MemoryChange, reason: String?) {
+    /// Every field is validated before anything is returned, so a refused change changes nothing.
+    static func change(_ body: JSONBody, limits: MetadataLimits = .defaults) throws -> (MemoryChange, reason: String?) {
         var change = MemoryChange()
         if body.has("text") {
             guard let text = try body.string("text", maxLength: maxTextCharacters), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -34,7 +36,7 @@ enum MemoryRequests {
         change.category = try label(body, "category")
         change.emotion = try label(body, "emotion")
         change.tags = try tags(body)
-        change.metadata = try body.object("metadata").map { PostgresJSON(text: JSONValue.object($0).jsonText) }
+        change.metadata = try body.metadata("metadata", limits: limits).map { PostgresJSON(text: $0) }
         guard !change.isEmpty else {
             throw APIError.validation("nothing to change: give text, category, emotion, tags or metadata", field: "text")
         }
@@ -51,15 +53,25 @@ enum MemoryRequests {
         return normalized
     }
 
+    /// Up to `maxTags` strings of 1 to 64 code points (as PostgreSQL's char_length counts:
+    /// counted in characters, one letter with a thousand combining marks would pass).
     static func tags(_ body: JSONBody) throws -> [String]? {
         guard let values = try body.array("tags") else { return nil }
         guard values.count <= maxTags else { throw APIError.validation("at most \(maxTags) tags", field: "tags") }
         return try values.map { value in
-            guard case .string(let tag) = value, !tag.isEmpty, tag.count <= 64 else {
+            guard case .string(let tag) = value, !tag.isEmpty, tag.unicodeScalars.count <= 64 else {
                 throw APIError.validation("tags must be non-empty strings of at most 64 characters", field: "tags")
             }
             return tag
         }
+    }
+
+    /// `a, b,c` as `["a", "b", "c"]`, split by code point: split by character, a comma
+    /// followed by a combining mark is no comma, and two tags would be read as one.
+    static func commaSeparated(_ text: String) -> [String] {
+        text.unicodeScalars.split(separator: ",")
+            .map { String(String.UnicodeScalarView($0)).trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
     }
 
     /// `limit` (0–100; 0 answers only the total), `skip`, `category`, `emotion`, `source`,
@@ -72,7 +84,7 @@ enum MemoryRequests {
         filter.skip = try query.integer("skip", 0...10_000_000) ?? query.integer("offset", 0...10_000_000) ?? 0
         filter.category = try query.string("category")?.lowercased()
         filter.emotion = try query.string("emotion")?.lowercased()
-        filter.tags = try query.string("tags")?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        filter.tags = try query.string("tags").map(Self.commaSeparated) ?? []
         if let source = try query.string("source") {
             guard let value = MemorySource(rawValue: source) else { throw APIError.validation("source must be manual, chat or context", field: "source") }
             filter.source = value
@@ -106,7 +118,7 @@ struct QueryParameters {
 
     func string(_ name: String) throws -> String? {
         guard let value = request.uri.queryParameters[name[...]] else { return nil }
-        guard value.count <= 256 else { throw APIError.validation("\(name) is too long", field: name) }
+        guard value.unicodeScalars.count <= 256 else { throw APIError.validation("\(name) is too long", field: name) }
         return value.isEmpty ? nil : String(value)
     }
 

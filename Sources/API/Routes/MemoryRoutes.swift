@@ -9,21 +9,22 @@ struct MemoryRoutes: Sendable {
     let pool: PostgresPool
     let store: MemoryStore
     let embedder: any Embedder
+    let metadataLimits: MetadataLimits
 
-    func add(to group: RouterGroup<Context0RequestContext>) {
-        group.post(use: create)
-        group.get(use: list)
-        group.post("search", use: search)
-        group.post("batch", use: batch)
-        group.get("{id}", use: show)
-        group.put("{id}", use: update)
-        group.delete("{id}", use: delete)
+    func add(to routes: ProtectedRoutes) {
+        routes.post("", .needs(.memoriesWrite), use: create)
+        routes.get("", .needs(.memoriesRead), use: list)
+        routes.post("search", .needs(.memoriesRead, class: .search), use: search)
+        routes.post("batch", .needs(.memoriesWrite, class: .batch), use: batch)
+        routes.get("{id}", .needs(.memoriesRead), use: show)
+        routes.put("{id}", .needs(.memoriesWrite), use: update)
+        routes.delete("{id}", .needs(.memoriesWrite), use: delete)
     }
 
     /// 201 at once; embedding and (when none is given) category and emotion follow in a job.
     @Sendable func create(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .memoriesWrite)
-        let new = try MemoryRequests.new(try await JSONBody(request))
+        let caller = try context.caller()
+        let new = try MemoryRequests.new(try await JSONBody(request), limits: metadataLimits)
         let (memory, jobID) = try await pool.withTransaction { [store] in try store.create(new, userID: caller.userID, on: $0) }
         var data = MemoryViews.memory(memory)
         data["job_id"] = jobID
@@ -31,7 +32,7 @@ struct MemoryRoutes: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .memoriesRead)
+        let caller = try context.caller()
         let id = try Self.memoryID(context)
         let found = try await pool.withConnection { [store] connection -> (Memory, [MemoryHistoryEntry])? in
             guard let memory = try store.find(id: id, userID: caller.userID, on: connection) else { return nil }
@@ -44,9 +45,9 @@ struct MemoryRoutes: Sendable {
     }
 
     @Sendable func update(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .memoriesWrite)
+        let caller = try context.caller()
         let id = try Self.memoryID(context)
-        let (change, reason) = try MemoryRequests.change(try await JSONBody(request))
+        let (change, reason) = try MemoryRequests.change(try await JSONBody(request), limits: metadataLimits)
         let updated = try await pool.withTransaction { [store] in
             try store.update(id: id, userID: caller.userID, change: change, reason: reason ?? "updated by the user", on: $0)
         }
@@ -57,7 +58,7 @@ struct MemoryRoutes: Sendable {
     }
 
     @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .memoriesWrite)
+        let caller = try context.caller()
         let id = try Self.memoryID(context)
         let deleted = try await pool.withTransaction { [store] in
             try store.delete(id: id, userID: caller.userID, reason: "deleted by the user", on: $0)
@@ -67,7 +68,7 @@ struct MemoryRoutes: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .memoriesRead)
+        let caller = try context.caller()
         let filter = try MemoryRequests.filter(request)
         let (memories, total) = try await pool.withConnection { [store] in try store.list(userID: caller.userID, filter: filter, on: $0) }
         return try Envelope.make(message: "\(total) memories", data: MemoryViews.page(
@@ -76,7 +77,7 @@ struct MemoryRoutes: Sendable {
 
     /// Semantic + full-text search with the list filters, a similarity threshold and scores.
     @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .memoriesRead)
+        let caller = try context.caller()
         let body = try await JSONBody(request)
         guard let query = try body.string("query", maxLength: 2000), !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.validation("query must be a non-empty string", field: "query")
@@ -98,7 +99,7 @@ struct MemoryRoutes: Sendable {
     /// Up to 100 create/update/delete operations, each answered on its own; one failing
     /// does not undo the others (each runs in its own transaction).
     @Sendable func batch(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .memoriesWrite)
+        let caller = try context.caller()
         let body = try await JSONBody(request)
         guard let operations = try body.array("operations"), !operations.isEmpty else {
             throw APIError.validation("operations must be a non-empty array", field: "operations")
@@ -108,7 +109,7 @@ struct MemoryRoutes: Sendable {
         }
         var results = [[String: Any]]()
         for (index, operation) in operations.enumerated() {
-            results.append(await MemoryBatch(pool: pool, store: store, userID: caller.userID).run(operation, index: index))
+            results.append(await MemoryBatch(pool: pool, store: store, userID: caller.userID, metadataLimits: metadataLimits).run(operation, index: index))
         }
         let failed = results.filter { $0["success"] as? Bool == false }.count
         return try Envelope.make(message: "\(operations.count - failed) of \(operations.count) operations succeeded", data: [

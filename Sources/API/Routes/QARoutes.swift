@@ -1,3 +1,4 @@
+import Auth
 import Core
 import Embedding
 import Foundation
@@ -12,13 +13,13 @@ struct QARoutes: Sendable {
     let assistant: Assistant
     let embedder: any Embedder
 
-    func add(to group: RouterGroup<Context0RequestContext>) {
-        group.post("ask", use: ask)
-        group.get("history", use: list)
+    func add(to routes: ProtectedRoutes) {
+        routes.post("ask", .needs(.qa, class: .ai), use: ask)
+        routes.get("history", .needs(.qa), use: list)
     }
 
     @Sendable func ask(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .qa)
+        let caller = try context.caller()
         let body = try await JSONBody(request)
         guard let question = try body.string("question", maxLength: 2000), !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.validation("question must be a non-empty string", field: "question")
@@ -29,7 +30,7 @@ struct QARoutes: Sendable {
             for: question, embedding: embedding, caller: Tenant(userID: caller.userID, organizationID: caller.organizationID),
             memoryLimit: limit, contextLimit: limit)
         let answer = try await assistant.answer(question, questionEmbedding: embedding, retrieval: retrieval)
-        let citations = Self.citations(retrieval, cited: answer.cited)
+        let citations = Self.citations(retrieval, cited: answer.cited, readable: Readable(caller))
         let citationsJSON = PostgresJSON(text: String(decoding: try JSONSerialization.data(withJSONObject: citations, options: [.sortedKeys]), as: UTF8.self))
         let record = try await pool.withTransaction { [history] connection in
             try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "qa", output: answer, on: connection)
@@ -48,7 +49,7 @@ struct QARoutes: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .qa)
+        let caller = try context.caller()
         let (limit, skip) = try ChatViews.paging(request)
         let (records, total) = try await pool.withConnection { [history] in try history.history(userID: caller.userID, limit: limit, skip: skip, on: $0) }
         return try Envelope.make(message: "\(total) questions", data: MemoryViews.page(records.map { record in
@@ -57,16 +58,33 @@ struct QARoutes: Sendable {
         }, total: total, limit: limit, skip: skip))
     }
 
-    /// Every retrieved source with id, snippet and score; the ones the answer rests on first
-    /// and marked `used`.
-    static func citations(_ retrieval: Retrieval, cited: [Int]) -> [[String: Any]] {
+    /// Which stores' content a token may see in an answer's citations: `qa` lets the answer
+    /// draw on memories and context, but their text is shown only with the read scopes.
+    struct Readable {
+        var memories: Bool
+        var context: Bool
+
+        init(_ caller: Identity) {
+            memories = caller.has(.memoriesRead)
+            context = caller.has(.contextRead)
+        }
+    }
+
+    /// Every retrieved source with id, snippet (when the token may read its store) and
+    /// score; the ones the answer rests on first and marked `used`.
+    static func citations(_ retrieval: Retrieval, cited: [Int], readable: Readable) -> [[String: Any]] {
         let memories = retrieval.memories.map { hit -> [String: Any] in
-            ["type": "memory", "id": hit.memory.id.uuidString.lowercased(), "snippet": String(hit.memory.text.prefix(300)),
-             "score": hit.score, "similarity": hit.similarity]
+            var citation: [String: Any] = ["type": "memory", "id": hit.memory.id.uuidString.lowercased(), "score": hit.score, "similarity": hit.similarity]
+            if readable.memories { citation["snippet"] = String(hit.memory.text.prefix(300)) }
+            return citation
         }
         let context = retrieval.context.map { hit -> [String: Any] in
-            ["type": "context", "id": hit.nodeID.uuidString.lowercased(), "document_id": hit.documentID.uuidString.lowercased(),
-             "snippet": String(hit.text.prefix(300)), "score": hit.score, "similarity": hit.similarity]
+            var citation: [String: Any] = [
+                "type": "context", "id": hit.nodeID.uuidString.lowercased(), "document_id": hit.documentID.uuidString.lowercased(),
+                "score": hit.score, "similarity": hit.similarity,
+            ]
+            if readable.context { citation["snippet"] = String(hit.text.prefix(300)) }
+            return citation
         }
         let all = memories + context
         let used = Set(cited)

@@ -9,19 +9,19 @@ struct WebhookRoutes: Sendable {
     let store = WebhookStore()
     let settings: WebhookSettings
 
-    func add(to group: RouterGroup<Context0RequestContext>) {
-        group.post(use: create)
-        group.get(use: list)
-        group.get("{id}", use: show)
-        group.delete("{id}", use: delete)
-        group.post("{id}/enable", use: enable)
-        group.post("{id}/test", use: test)
-        group.get("{id}/deliveries", use: deliveries)
+    func add(to routes: ProtectedRoutes) {
+        routes.post("", .needs(.webhooksManage), use: create)
+        routes.get("", .needs(.webhooksManage), use: list)
+        routes.get("{id}", .needs(.webhooksManage), use: show)
+        routes.delete("{id}", .needs(.webhooksManage), use: delete)
+        routes.post("{id}/enable", .needs(.webhooksManage), use: enable)
+        routes.post("{id}/test", .needs(.webhooksManage), use: test)
+        routes.get("{id}/deliveries", .needs(.webhooksManage), use: deliveries)
     }
 
     /// 201 with the webhook and its signing secret, which is never shown again.
     @Sendable func create(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .webhooksManage)
+        let caller = try context.caller()
         let new = try WebhookRequests.new(try await JSONBody(request), settings: settings)
         let created = try await pool.withTransaction { [store] in
             try store.create(userID: caller.userID, url: new.url, events: new.events, description: new.description, on: $0)
@@ -35,14 +35,14 @@ struct WebhookRoutes: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .webhooksManage)
+        let caller = try context.caller()
         let (limit, skip) = try ChatViews.paging(request)
         let (webhooks, total) = try await pool.withConnection { [store] in try store.list(userID: caller.userID, limit: limit, skip: skip, on: $0) }
         return try Envelope.make(message: "\(total) webhooks", data: MemoryViews.page(webhooks.map(WebhookViews.webhook), total: total, limit: limit, skip: skip))
     }
 
     @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .webhooksManage)
+        let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         guard let webhook = try await pool.withConnection({ [store] in try store.find(id: id, userID: caller.userID, on: $0) }) else {
             throw APIError.notFound("no webhook \(id.uuidString.lowercased())")
@@ -51,7 +51,7 @@ struct WebhookRoutes: Sendable {
     }
 
     @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .webhooksManage)
+        let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         guard try await pool.withTransaction({ [store] in try store.delete(id: id, userID: caller.userID, on: $0) }) else {
             throw APIError.notFound("no webhook \(id.uuidString.lowercased())")
@@ -60,7 +60,7 @@ struct WebhookRoutes: Sendable {
     }
 
     @Sendable func enable(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .webhooksManage)
+        let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         guard let webhook = try await pool.withTransaction({ [store] in try store.enable(id: id, userID: caller.userID, on: $0) }) else {
             throw APIError.notFound("no webhook \(id.uuidString.lowercased())")
@@ -70,7 +70,7 @@ struct WebhookRoutes: Sendable {
 
     /// 202: a `webhook.test` event for this webhook only, delivered like any other.
     @Sendable func test(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .webhooksManage)
+        let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         let emitted = try await pool.withTransaction { [store] connection -> WebhookEvents.Emitted?? in
             guard let webhook = try store.find(id: id, userID: caller.userID, on: connection) else { return .none }
@@ -89,7 +89,7 @@ struct WebhookRoutes: Sendable {
     }
 
     @Sendable func deliveries(_ request: Request, context: Context0RequestContext) async throws -> Response {
-        let caller = try context.caller(with: .webhooksManage)
+        let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         let (limit, skip) = try ChatViews.paging(request)
         let status = try WebhookRequests.deliveryStatus(request)

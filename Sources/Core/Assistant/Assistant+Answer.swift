@@ -34,12 +34,11 @@ extension Assistant {
             cited: completion.value.citations.map { $0 - 1 })
     }
 
-    /// Offline: the sentence of the retrieved sources closest in meaning to the question.
+    /// Offline: the sentence of the retrieved sources closest in meaning to the question,
+    /// among at most `AnswerCandidates.limit` of their sentences.
     func extractiveAnswer(questionEmbedding: [Float], retrieval: Retrieval) async throws -> AssistantOutput {
         let texts = retrieval.memories.map(\.memory.text) + retrieval.context.map(\.text)
-        let sentences = texts.enumerated().flatMap { index, text in
-            FactExtractor.sentences(of: text).filter { $0.count >= 3 }.prefix(20).map { (source: index, text: $0) }
-        }
+        let sentences = AnswerCandidates.pick(from: texts)
         guard !sentences.isEmpty else {
             return AssistantOutput(text: "I could not find an answer in your memories or context.", mode: "offline")
         }

@@ -22,11 +22,11 @@ extension ContextStore {
         case .documents(let text):
             let ids = try connection.query("""
                 DELETE FROM context_documents d WHERE \(tenant) AND (d.source = \(text) OR d.file_name = \(text))
-                RETURNING d.id, d.node_count, d.user_id, octet_length(d.content) AS bytes
+                RETURNING d.id, d.node_count, d.user_id, \(Self.storedBytes("d")) AS bytes
                 """).rows
             return try finishDocumentDelete(ids, on: connection)
         case .id(let id):
-            let ids = try connection.query("DELETE FROM context_documents d WHERE \(tenant) AND d.id = \(id) RETURNING d.id, d.node_count, d.user_id, octet_length(d.content) AS bytes").rows
+            let ids = try connection.query("DELETE FROM context_documents d WHERE \(tenant) AND d.id = \(id) RETURNING d.id, d.node_count, d.user_id, \(Self.storedBytes("d")) AS bytes").rows
             if !ids.isEmpty { return try finishDocumentDelete(ids, on: connection) }
             let nodes = try connection.query("""
                 DELETE FROM context_nodes n USING context_documents d

@@ -7,25 +7,37 @@ public struct DocumentToIngest: Sendable {
     public var id: UUID
     public var owner: Tenant
     public var content: String
+    /// The content's hash when it was read: its chunks are stored only if it is unchanged.
+    public var contentSHA256: String
     public var state: String
 }
 
 extension ContextStore {
-    /// The document, locked until the caller's transaction ends so two runs of its ingest
-    /// job cannot both chunk it; nil if it was deleted.
-    public func documentForIngest(id: UUID, on connection: PostgresConnection) throws -> DocumentToIngest? {
-        try connection.query("SELECT id, user_id, organization_id, content, state FROM context_documents WHERE id = \(id) FOR UPDATE")
+    /// The document, read without a lock: chunking it takes a while, and must neither keep
+    /// the row locked (its owner's delete, the job's own retries would wait) nor a
+    /// transaction open. Nil if it was deleted.
+    public func documentToIngest(id: UUID, on connection: PostgresConnection) throws -> DocumentToIngest? {
+        try connection.query("SELECT id, user_id, organization_id, content, content_sha256, state FROM context_documents WHERE id = \(id)")
             .first.map { row in
                 DocumentToIngest(
                     id: try row.decode("id"),
                     owner: Tenant(userID: try row.decode("user_id"), organizationID: try row.decode("organization_id", as: String?.self)),
-                    content: try row.decode("content"), state: try row.decode("state"))
+                    content: try row.decode("content"), contentSHA256: try row.decode("content_sha256"), state: try row.decode("state"))
             }
     }
 
-    /// Stores a pending document's chunks as its nodes and enqueues their embedding, in the
-    /// caller's transaction (with the document locked by `documentForIngest`).
-    public func storeChunks(_ chunks: [TextChunker.Chunk], of document: DocumentToIngest, on connection: PostgresConnection) throws {
+    /// Stores a document's chunks as its nodes and enqueues their embedding, in the caller's
+    /// transaction, if the document is still as it was read: there, pending, with the same
+    /// content. The document is locked first, so of two runs of its ingest job only the first
+    /// to get here stores anything. Returns whether the chunks were stored.
+    @discardableResult
+    public func storeChunks(_ chunks: [TextChunker.Chunk], of document: DocumentToIngest, on connection: PostgresConnection) throws -> Bool {
+        let unchanged = try connection.query("""
+            SELECT 1 FROM context_documents
+            WHERE id = \(document.id) AND state = 'pending' AND content_sha256 = \(document.contentSHA256)
+            FOR UPDATE
+            """).first != nil
+        guard unchanged else { return false }
         let ids = chunks.map { _ in UUID() }
         try connection.query("""
             INSERT INTO context_nodes (id, document_id, user_id, organization_id, position, text, token_count)
@@ -42,6 +54,7 @@ extension ContextStore {
                 EmbedDocumentJob(documentID: document.id),
                 options: JobOptions(uniqueKey: "context.embed:\(document.id)", ownerUserID: document.owner.userID)),
             on: connection)
+        return true
     }
 
     /// Nodes of a document that have no embedding yet.

@@ -21,6 +21,17 @@ public struct ContextStore: Sendable {
         """
     }
 
+    /// The bytes a document row of `alias` counts for in `stored_bytes`: its content and its
+    /// metadata, which every document of an add carries a copy of and every view and search
+    /// hit returns. Measured by PostgreSQL as the text of the stored jsonb, so an add and a
+    /// delete count the same; metadata left empty (`{}`) counts nothing.
+    static func storedBytes(_ alias: String) -> PostgresQuery {
+        """
+        (octet_length(\(unsafeRaw: alias).content)
+         + CASE WHEN \(unsafeRaw: alias).metadata = '{}'::jsonb THEN 0 ELSE octet_length(\(unsafeRaw: alias).metadata::text) END)
+        """
+    }
+
     /// What `add` stored for one document.
     public struct AddedDocument: Sendable, Equatable {
         public var id: UUID
@@ -47,19 +58,20 @@ public struct ContextStore: Sendable {
                 return AddedDocument(id: try existing.decode("id"), duplicate: true, jobID: nil)
             }
             let id = UUID()
-            try connection.query("""
+            let stored = try connection.query("""
                 INSERT INTO context_documents (id, user_id, organization_id, source, context_type, scope, metadata, chained,
                                                file_name, file_type, file_size, last_modified, content, content_sha256)
                 VALUES (\(id), \(context.owner.userID), \(context.owner.organizationID), \(context.source),
                         \(context.contextType.rawValue), \(context.scope.rawValue), \(context.metadata), \(context.chained),
                         \(document.fileName), \(document.fileType), \(document.fileSize), \(document.lastModified),
                         \(document.content), \(hash))
-                """)
+                RETURNING \(Self.storedBytes("context_documents")) AS stored_bytes
+                """).first!.decode("stored_bytes", as: Int.self)
             let job = try NewJob(
                 IngestDocumentJob(documentID: id),
                 options: JobOptions(uniqueKey: "context.ingest:\(id)", ownerUserID: context.owner.userID))
             let jobID = try queue.enqueue(job, on: connection).id
-            try UserStore().meter(userID: context.owner.userID, metric: UsageMetric.storedBytes, quantity: document.content.utf8.count, on: connection)
+            try UserStore().meter(userID: context.owner.userID, metric: UsageMetric.storedBytes, quantity: stored, on: connection)
             try WebhookEvents.emit(.contextAdded, userID: context.owner.userID, data: [
                 "document_id": id.uuidString.lowercased(), "title": document.fileName ?? NSNull(), "source": context.source,
                 "organization_id": context.owner.organizationID ?? NSNull(), "bytes": document.content.utf8.count,

@@ -1,20 +1,55 @@
+import NIOPosix
+
 /// Splits a document into chunks that fit the embedding model's window, on paragraph and
 /// sentence boundaries, with a small overlap so a fact cut at a boundary is still whole in
 /// one chunk.
 ///
-/// Paragraphs are kept together when they fit; a paragraph too long for one chunk is split
-/// into sentences; a sentence too long is split into words; a word too long is cut. The
-/// last `overlapTokens` worth of sentences of a chunk start the next one.
+/// Paragraphs (separated by blank lines) are kept together when they fit; a paragraph too
+/// long for one chunk is split into sentences; a sentence too long into words; a word too long
+/// is cut. Pieces are packed into chunks in order, and the last `overlapTokens` worth of pieces
+/// of a chunk start the next one.
+///
+/// A chunk is bounded by bytes (`maxBytes`) as well as tokens, so text the counter sees few
+/// tokens in (control characters, zero-width spaces, combining marks, words too long for the
+/// vocabulary) cannot make a chunk of megabytes. Time is linear in the text, whatever it
+/// holds: the counter only ever runs on spans of at most `maxBytes`, each byte a small, fixed
+/// number of times (see `PieceCutter` and `ChunkAssembler`).
 public struct TextChunker: Sendable {
     /// Most tokens in a chunk, counting only the text (the model adds `[CLS]`/`[SEP]`).
     public let maxTokens: Int
     public let overlapTokens: Int
-    private let countTokens: @Sendable (String) -> Int
+    /// Most UTF-8 bytes in a chunk's text. Ordinary text has 3 to 6 bytes per token, so only
+    /// text with few tokens in many bytes meets this bound before `maxTokens`.
+    public let maxBytes: Int
+    /// Most UTF-8 bytes of overlap: `overlapTokens` at the bytes per token of `maxBytes`.
+    let overlapBytes: Int
+    /// The tokens the counter adds for the space between two pieces, and for the blank line
+    /// between two paragraphs, measured once: 0 for WordPiece (whitespace only separates), 1
+    /// and 2 for a counter of characters. A join is estimated as its pieces plus these; every
+    /// chunk is then counted whole, so a counter that is not additive is still obeyed.
+    let wordBreakTokens: Int
+    let paragraphBreakTokens: Int
+    let countTokens: @Sendable (String) -> Int
 
-    public init(maxTokens: Int = 254, overlapTokens: Int = 32, countTokens: @escaping @Sendable (String) -> Int) {
-        self.maxTokens = max(8, maxTokens)
+    /// The default `maxBytes` is `maxTokens` times this.
+    public static let defaultBytesPerToken = 16
+    /// Bounds of `maxTokens` and `maxBytes`: products of the two stay far from overflowing.
+    static let largestMaxTokens = 1 << 20
+    static let largestMaxBytes = 1 << 30
+
+    public init(
+        maxTokens: Int = 254, overlapTokens: Int = 32, maxBytes: Int? = nil,
+        countTokens: @escaping @Sendable (String) -> Int
+    ) {
+        self.maxTokens = min(max(8, maxTokens), Self.largestMaxTokens)
         self.overlapTokens = min(max(0, overlapTokens), self.maxTokens / 4)
+        // At least one scalar (4 bytes) fits, so cutting always makes progress.
+        self.maxBytes = min(max(4, maxBytes ?? self.maxTokens * Self.defaultBytesPerToken), Self.largestMaxBytes)
+        overlapBytes = self.overlapTokens * self.maxBytes / self.maxTokens
         self.countTokens = countTokens
+        let word = countTokens("a")
+        wordBreakTokens = max(0, countTokens("a a") - 2 * word)
+        paragraphBreakTokens = max(0, countTokens("a\n\na") - 2 * word)
     }
 
     public struct Chunk: Sendable, Equatable {
@@ -22,144 +57,44 @@ public struct TextChunker: Sendable {
         public var tokenCount: Int
     }
 
+    /// The chunks of `text`, in order, computed on the calling thread: for short texts and
+    /// tests. A job chunks a document with `chunksOffPool(of:)`.
     public func chunks(of text: String) -> [Chunk] {
-        let pieces = Self.paragraphs(of: text).flatMap(pieces(ofParagraph:))
-        return assemble(pieces)
+        // Nothing cancels a chunking without a cancellation, so this never throws.
+        (try? chunks(of: text, checkpoint: CancellationCheckpoint(nil))) ?? []
     }
 
-    /// A paragraph as pieces that each fit: itself, or its sentences, or word runs.
-    private func pieces(ofParagraph paragraph: String) -> [Piece] {
-        let tokens = countTokens(paragraph)
-        if tokens <= maxTokens { return [Piece(text: paragraph, tokens: tokens, startsParagraph: true)] }
-        var result = [Piece]()
-        for (index, sentence) in Self.sentences(of: paragraph).enumerated() {
-            let count = countTokens(sentence)
-            let split = count <= maxTokens ? [Piece(text: sentence, tokens: count)] : wordRuns(of: sentence)
-            for (offset, var piece) in split.enumerated() {
-                piece.startsParagraph = index == 0 && offset == 0
-                result.append(piece)
+    /// The chunks of `text`, computed on NIO's thread pool for blocking work: the largest
+    /// document takes a good part of a second of CPU, too long for one of the few cooperative
+    /// threads. Cancelling the calling task (a job's time-out or cancel does) stops the work
+    /// itself within a few hundred pieces, with `CancellationError`.
+    public func chunksOffPool(of text: String) async throws -> [Chunk] {
+        let cancellation = ChunkingCancellation()
+        return try await withTaskCancellationHandler {
+            try await NIOThreadPool.singleton.runIfActive { [self] in
+                try chunks(of: text, checkpoint: CancellationCheckpoint(cancellation))
             }
+        } onCancel: {
+            cancellation.raise()
         }
-        return result
     }
 
-    private func wordRuns(of sentence: String) -> [Piece] {
-        var runs = [Piece]()
-        var current = [Substring]()
-        for word in sentence.split(whereSeparator: \.isWhitespace) {
-            let candidate = (current + [word]).joined(separator: " ")
-            if !current.isEmpty, countTokens(candidate) > maxTokens {
-                let text = current.joined(separator: " ")
-                runs.append(Piece(text: text, tokens: countTokens(text)))
-                current = [word]
-            } else {
-                current.append(word)
-            }
-            if current.count == 1, countTokens(String(word)) > maxTokens {
-                runs.append(contentsOf: cut(String(word)))
-                current = []
-            }
-        }
-        if !current.isEmpty {
-            let text = current.joined(separator: " ")
-            runs.append(Piece(text: text, tokens: countTokens(text)))
-        }
-        return runs
+    func chunks(of text: String, checkpoint: CancellationCheckpoint) throws -> [Chunk] {
+        var cutter = PieceCutter(chunker: self, text: UTF8Text(text), checkpoint: checkpoint)
+        try cutter.cutParagraphs()
+        var assembler = ChunkAssembler(chunker: self, pieces: cutter.pieces, checkpoint: cutter.checkpoint)
+        return try assembler.assemble()
     }
+}
 
-    /// A single word longer than a chunk (a URL, base64…): cut by characters.
-    private func cut(_ word: String) -> [Piece] {
-        var pieces = [Piece]()
-        var rest = Substring(word)
-        while !rest.isEmpty {
-            var length = min(rest.count, maxTokens)
-            while length > 1, countTokens(String(rest.prefix(length))) > maxTokens { length /= 2 }
-            let piece = String(rest.prefix(length))
-            pieces.append(Piece(text: piece, tokens: countTokens(piece)))
-            rest = rest.dropFirst(length)
-        }
-        return pieces
-    }
-
-    /// Packs pieces into chunks, carrying the tail of each chunk into the next.
-    private func assemble(_ pieces: [Piece]) -> [Chunk] {
-        var chunks = [Chunk]()
-        var current = [Piece]()
-        var hasNewText = false
-        // +1 per piece leaves room for the separator between pieces.
-        func size(_ pieces: [Piece]) -> Int { pieces.reduce(0) { $0 + $1.tokens + 1 } }
-        for piece in pieces {
-            if hasNewText, size(current) + piece.tokens + 1 > maxTokens {
-                chunks.append(chunk(current))
-                current = overlapTail(of: current)
-                hasNewText = false
-            }
-            if size(current) + piece.tokens + 1 > maxTokens { current = [] }
-            current.append(piece)
-            hasNewText = true
-        }
-        if hasNewText { chunks.append(chunk(current)) }
-        return chunks
-    }
-
-    private func chunk(_ pieces: [Piece]) -> Chunk {
-        let text = Self.join(pieces)
-        return Chunk(text: text, tokenCount: countTokens(text))
-    }
-
-    /// The last pieces of a chunk that fit in the overlap.
-    private func overlapTail(of pieces: [Piece]) -> [Piece] {
-        var tail = [Piece]()
-        var tokens = 0
-        for piece in pieces.reversed() {
-            guard tokens + piece.tokens <= overlapTokens else { break }
-            tail.insert(piece, at: 0)
-            tokens += piece.tokens
-        }
-        return tail
-    }
-
-    private static func join(_ pieces: [Piece]) -> String {
-        var text = ""
-        for piece in pieces {
-            if !text.isEmpty { text += piece.startsParagraph ? "\n\n" : " " }
-            text += piece.text
-        }
-        return text
-    }
-
-    static func paragraphs(of text: String) -> [String] {
-        text.replacingOccurrences(of: "\r\n", with: "\n")
-            .components(separatedBy: "\n\n")
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }
-    }
-
-    /// Sentences end at `.`, `!`, `?` (and their CJK forms) followed by whitespace, or at
-    /// a line break.
-    static func sentences(of paragraph: String) -> [String] {
-        var sentences = [String]()
-        var current = ""
-        var previousEnds = false
-        for character in paragraph {
-            if character == "\n" || (previousEnds && character.isWhitespace) {
-                let trimmed = current.trimmingCharacters(in: .whitespaces)
-                if !trimmed.isEmpty { sentences.append(trimmed) }
-                current = ""
-                previousEnds = false
-                continue
-            }
-            current.append(character)
-            previousEnds = ".!?。！？".contains(character)
-        }
-        let trimmed = current.trimmingCharacters(in: .whitespaces)
-        if !trimmed.isEmpty { sentences.append(trimmed) }
-        return sentences
-    }
-
-    private struct Piece {
-        var text: String
-        var tokens: Int
-        var startsParagraph = false
-    }
+/// A part of a document that fits in a chunk by itself: a paragraph, a sentence, a word or a
+/// fragment of a word.
+struct ChunkPiece {
+    var text: String
+    var tokens: Int
+    /// `text.utf8.count`.
+    var bytes: Int
+    /// The first piece of a paragraph: a blank line separates it from the piece before it in a
+    /// chunk, where other pieces are separated by a space.
+    var startsParagraph = false
 }

@@ -1,6 +1,7 @@
 import Embedding
 import Foundation
 import Jobs
+import LLM
 import NIOPosix
 import Postgres
 
@@ -9,7 +10,9 @@ import Postgres
 public protocol FactFinder: Sendable {
     /// "offline" or "llm": recorded with what it produced.
     var mode: String { get }
-    func facts(in statements: [String], userID: String) async throws -> [String]
+    /// The facts in `statements`, in order, without repeats. Every model request answered
+    /// on the way is recorded in `spend` as it returns, also when a later one fails.
+    func facts(in statements: [String], spend: UsageLog) async throws -> [String]
 }
 
 /// The rules of `FactExtractor`, no model needed.
@@ -19,7 +22,7 @@ public struct RuleFactFinder: FactFinder {
     /// The rules walk every character of a conversation of up to two million: on NIO's
     /// thread pool for blocking work, not on one of the worker's few cooperative threads,
     /// which its heartbeats, leases and claims need.
-    public func facts(in statements: [String], userID: String) async throws -> [String] {
+    public func facts(in statements: [String], spend: UsageLog) async throws -> [String] {
         try await NIOThreadPool.singleton.runIfActive {
             var seen = Set<String>()
             return statements.flatMap(FactExtractor.facts(in:)).filter { seen.insert($0.lowercased()).inserted }
@@ -41,6 +44,15 @@ public struct ExtractionSummary: Sendable, Equatable {
 /// supersede, skip duplicates), every change kept in history, every memory linked to the
 /// messages or document it came from. Running twice changes nothing the second time:
 /// messages are marked processed in the same transaction as the memory changes.
+///
+/// The model's tokens are the user's `llm_tokens` (and `llm_calls` rows, purpose
+/// `memory.extract`), metered in the transaction that applies the facts, so an attempt is
+/// counted exactly once with its result. An attempt that fails after the model answered
+/// (a later batch's error, the messages changing meanwhile, a database error, the job's
+/// time-out) spent those tokens all the same, and the provider bills them: they are metered
+/// too, in a small transaction of their own, so a conversation that makes extraction fail
+/// cannot spend tokens nobody counts. Extraction is no AI operation of its own: the request
+/// that asked for it was counted as one, or was a chat message or a document.
 public struct MemoryExtraction: Sendable {
     let pool: PostgresPool
     let memories: MemoryStore
@@ -77,9 +89,21 @@ public struct MemoryExtraction: Sendable {
             try chats.unextractedUserMessages(sessionID: session, userID: userID, on: $0)
         }
         guard !pending.isEmpty else { return ExtractionSummary(mode: finder.mode) }
-        let facts = try await embeddedFacts(in: pending.map(\.content), userID: userID)
+        let spend = UsageLog()
+        return try await meteringFailures(spend, userID: userID) { () async throws -> ExtractionSummary? in
+            let facts = try await embeddedFacts(in: pending.map(\.content), spend: spend)
+            return try await applySession(facts, pending: pending, session: session, userID: userID, calls: spend.calls)
+        }
+    }
+
+    /// Nil, with only the calls metered, when the pending messages changed meanwhile.
+    private func applySession(
+        _ facts: [(text: String, embedding: [Float])], pending: [ChatMessageRecord], session: UUID, userID: String, calls: [MeteredCall]
+    ) async throws -> ExtractionSummary? {
         let refs = try PostgresJSON(encoding: pending.map { ["message_id": $0.id.uuidString.lowercased()] })
         return try await pool.withTransaction { [chats, memories, finder] connection -> ExtractionSummary? in
+            // First: an attempt whose messages changed spent its tokens as well.
+            try UsageMetric.recordLLMCalls(calls, userID: userID, purpose: Self.purpose, on: connection)
             let still = try chats.unextractedUserMessages(sessionID: session, userID: userID, on: connection)
             guard Set(still.map(\.id)).isSuperset(of: pending.map(\.id)) else { return nil }
             var summary = try Self.apply(facts, userID: userID, source: .chat, refs: refs, memories: memories, on: connection)
@@ -97,13 +121,44 @@ public struct MemoryExtraction: Sendable {
             return try row.map { Self.userStatements(in: try $0.decode("content", as: String.self)) }
         }
         guard let statements else { return ExtractionSummary(mode: finder.mode) }
-        let facts = try await embeddedFacts(in: statements, userID: userID)
-        let refs = try PostgresJSON(encoding: [["document_id": document.uuidString.lowercased()]])
-        return try await pool.withTransaction { [memories, finder] connection in
-            var summary = try Self.apply(facts, userID: userID, source: .context, refs: refs, memories: memories, on: connection)
-            summary.mode = finder.mode
-            try Self.announce(summary, userID: userID, origin: ["document_id": document.uuidString.lowercased()], on: connection)
-            return summary
+        let spend = UsageLog()
+        return try await meteringFailures(spend, userID: userID) { () async throws -> ExtractionSummary in
+            let facts = try await embeddedFacts(in: statements, spend: spend)
+            let calls = spend.calls
+            let refs = try PostgresJSON(encoding: [["document_id": document.uuidString.lowercased()]])
+            return try await pool.withTransaction { [memories, finder] connection in
+                try UsageMetric.recordLLMCalls(calls, userID: userID, purpose: Self.purpose, on: connection)
+                var summary = try Self.apply(facts, userID: userID, source: .context, refs: refs, memories: memories, on: connection)
+                summary.mode = finder.mode
+                try Self.announce(summary, userID: userID, origin: ["document_id": document.uuidString.lowercased()], on: connection)
+                return summary
+            }
+        }
+    }
+
+    /// The purpose extraction's calls are recorded under in `llm_calls`.
+    static let purpose = "memory.extract"
+
+    /// Runs one attempt. When it throws, the calls in `spend` were not metered with a result
+    /// (the transaction that would have metered them never committed), so they are metered
+    /// on their own, in a task of its own: a timed-out job's task is cancelled, and the
+    /// tokens were spent all the same. Best effort: the attempt's own error is what the job
+    /// reports. (A commit that succeeded but whose answer was lost would count them twice.)
+    private func meteringFailures<T: Sendable>(
+        _ spend: UsageLog, userID: String, _ attempt: () async throws -> T
+    ) async throws -> T {
+        do {
+            return try await attempt()
+        } catch {
+            let calls = spend.calls
+            guard !calls.isEmpty else { throw error }
+            let pool = self.pool
+            await Task {
+                _ = try? await pool.withTransaction { connection in
+                    try UsageMetric.recordLLMCalls(calls, userID: userID, purpose: Self.purpose, on: connection)
+                }
+            }.value
+            throw error
         }
     }
 
@@ -121,8 +176,8 @@ public struct MemoryExtraction: Sendable {
         return hasSpeakers ? said : lines
     }
 
-    private func embeddedFacts(in statements: [String], userID: String) async throws -> [(text: String, embedding: [Float])] {
-        let facts = try await finder.facts(in: statements, userID: userID)
+    private func embeddedFacts(in statements: [String], spend: UsageLog) async throws -> [(text: String, embedding: [Float])] {
+        let facts = try await finder.facts(in: statements, spend: spend)
         guard !facts.isEmpty else { return [] }
         return Array(zip(facts, try await embedder.embed(facts))).map { (text: $0.0, embedding: $0.1) }
     }

@@ -59,10 +59,17 @@ public struct UserStore: Sendable {
 
     /// The live (unrevoked) key with this hash.
     public func findKey(hash: Data, on connection: PostgresConnection) throws -> APIKeyRecord? {
+        // A read, and a write only when `last_used_at` is more than a minute old: a key used
+        // many times a second must not turn every request into a row update.
         try connection.query("""
-            UPDATE api_keys SET last_used_at = now()
-            WHERE key_hash = \(hash) AND revoked_at IS NULL
-            RETURNING \(unsafeRaw: APIKeyRecord.columns)
+            WITH found AS (
+                SELECT \(unsafeRaw: APIKeyRecord.columns) FROM api_keys WHERE key_hash = \(hash) AND revoked_at IS NULL
+            ), touched AS (
+                UPDATE api_keys SET last_used_at = now()
+                WHERE key_hash = \(hash) AND revoked_at IS NULL
+                  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+            )
+            SELECT * FROM found
             """).first.map(APIKeyRecord.init(row:))
     }
 

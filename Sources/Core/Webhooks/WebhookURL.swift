@@ -2,7 +2,8 @@ import Foundation
 
 /// Where a webhook may send: an `http`/`https` URL without credentials, whose host is not a
 /// loopback, private, link-local, shared, multicast, reserved or metadata address (unless
-/// private targets are allowed). Names are checked again once resolved, at delivery.
+/// private targets are allowed). Names are checked once resolved, at delivery, and the delivery
+/// connects to exactly the checked address (`PinnedWebhookTarget`, `WebhookSender`).
 public enum WebhookURL {
     public static let maxLength = 2048
 

@@ -10,7 +10,9 @@ import Foundation
 /// load for the matrix-product kernels, are shared by all.
 /// A single short text (a search query of up to `inlineTokenLimit` tokens, a few milliseconds
 /// of work) is computed on the calling task's thread instead: two thread hand-offs would cost
-/// a sizeable fraction of its latency, and the work is too short to starve other tasks.
+/// a sizeable fraction of its latency, and the work is too short to starve other tasks. A
+/// longer single text goes to the pool in the query lane, ahead of batches, so a search or a
+/// question waits for at most the passes already running, never for another request's batch.
 public final class MiniLMEmbedder: TokenizingEmbedder {
     public let modelName = "all-MiniLM-L6-v2"
     public var dimension: Int { encoder.configuration.hiddenSize }
@@ -76,19 +78,20 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        if texts.count == 1, let ids = shortSequence(texts[0]) {
-            return [embedInline(ids)]
+        if texts.count == 1 {
+            if let ids = shortSequence(texts[0]) { return [embedInline(ids)] }
+            return try await embedOnPool(texts, lane: .query)
         }
         let groups = stride(from: 0, to: texts.count, by: Self.textsPerPass).map {
             Array(texts[$0..<min($0 + Self.textsPerPass, texts.count)])
         }
         if groups.count <= 1 {
             guard let group = groups.first else { return [] }
-            return try await embedOnPool(group)
+            return try await embedOnPool(group, lane: .bulk)
         }
         return try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
             for (index, texts) in groups.enumerated() {
-                group.addTask { (index, try await self.embedOnPool(texts)) }
+                group.addTask { (index, try await self.embedOnPool(texts, lane: .bulk)) }
             }
             var results = [[[Float]]](repeating: [], count: groups.count)
             for try await (index, vectors) in group { results[index] = vectors }
@@ -114,9 +117,9 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
     }
 
     /// Tokenizes and embeds up to `textsPerPass` texts in one forward pass on a pool thread.
-    private func embedOnPool(_ texts: [String]) async throws -> [[Float]] {
+    private func embedOnPool(_ texts: [String], lane: ComputeLane) async throws -> [[Float]] {
         let tokenizer = self.tokenizer, encoder = self.encoder
-        return try await pool.run { workspace in
+        return try await pool.run(lane: lane) { workspace in
             let sequences = texts.map(tokenizer.encode)
             let h = encoder.configuration.hiddenSize
             let output = UnsafeMutablePointer<Float>.allocate(capacity: texts.count * h)

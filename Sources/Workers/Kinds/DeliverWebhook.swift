@@ -2,19 +2,23 @@ import AsyncHTTPClient
 import Core
 import Foundation
 import Jobs
-import NIOCore
-import NIOHTTP1
-import NIOPosix
+import Logging
 import Postgres
 
 /// `webhook.deliver`: POSTs one event to one webhook, signed as Standard Webhooks says,
 /// records the attempt, and waits for the next one (snoozing its job) until the delivery
 /// succeeds, runs out of attempts, or the webhook is disabled.
+///
+/// Each attempt goes through `WebhookSender`: every hop's host is resolved once, checked, and
+/// connected to by the checked address only; redirects are followed, each hop checked the same
+/// way; one deadline covers the attempt; the delivery log gets generic errors only.
 struct DeliverWebhook: Sendable {
     let pool: PostgresPool
+    /// Only its event loops are used: each hop gets a client of its own, pinned to its address.
     let http: HTTPClient
     let settings: WebhookSettings
     let store = WebhookStore()
+    let resolver: any WebhookResolver = SystemWebhookResolver()
     static let userAgent = "Context0-Webhooks/1.0"
 
     func run(_ job: DeliverWebhookJob, context: JobContext) async throws -> JobOutcome? {
@@ -29,19 +33,20 @@ struct DeliverWebhook: Sendable {
             return .completed
         }
         do {
-            return try await attempt(delivery)
+            return try await attempt(delivery, logger: context.logger)
         } catch where context.job.attempt >= context.job.maxAttempts {
             // The job's last try (its retries cover crashes, not receivers): the delivery must
-            // not wait forever in `retrying`.
+            // not wait forever in `retrying`. The reason is shown to the user; the error is not.
+            context.logger.error("webhook delivery stopped", metadata: ["webhook.delivery": "\(delivery.deliveryID)", "error": "\(error)"])
             try? await pool.withConnection { [store] in
-                try store.end(deliveryID: delivery.deliveryID, status: .failed, reason: "delivery stopped: \(error)", on: $0)
+                try store.end(deliveryID: delivery.deliveryID, status: .failed, reason: "delivery stopped by an internal error", on: $0)
             }
             throw error
         }
     }
 
-    private func attempt(_ delivery: PendingDelivery) async throws -> JobOutcome {
-        let attempt = await send(delivery)
+    private func attempt(_ delivery: PendingDelivery, logger: Logger) async throws -> JobOutcome {
+        let attempt = await send(delivery, logger: logger)
         let number = delivery.attempts + 1
         let delay = number >= settings.maxAttempts ? nil : settings.retry.delay(afterAttempt: number)
         let result = try await pool.withTransaction { [store, settings] in
@@ -53,56 +58,37 @@ struct DeliverWebhook: Sendable {
         return .completed
     }
 
-    /// One attempt: the body, its signature, the POST (following a few redirects, each
-    /// target checked), and what came of it.
-    private func send(_ delivery: PendingDelivery) async -> DeliveryAttempt {
+    /// One attempt: the body, its signature, and the POST through `WebhookSender` (every hop's
+    /// target checked and connected to by its checked address, one deadline, a capped read).
+    /// The attempt's error is the sender's generic text; details go to `logger`.
+    private func send(_ delivery: PendingDelivery, logger: Logger) async -> DeliveryAttempt {
         let started = ContinuousClock.now
-        func ended(_ status: Int?, _ error: String?) -> DeliveryAttempt {
-            DeliveryAttempt(responseStatus: status, error: error.map { String($0.prefix(500)) }, duration: ContinuousClock.now - started)
-        }
+        let request: WebhookRequest
         do {
-            let body = try Self.body(of: delivery)
-            let timestamp = Int(Date().timeIntervalSince1970)
-            let signature = try WebhookSignature.sign(id: delivery.eventID, timestamp: timestamp, body: body, secret: delivery.secret)
-            var target = delivery.url
-            for _ in 0...settings.maxRedirects {
-                try await checkTarget(target)
-                var request = HTTPClientRequest(url: target)
-                request.method = .POST
-                request.headers.add(name: "content-type", value: "application/json")
-                request.headers.add(name: "user-agent", value: Self.userAgent)
-                request.headers.add(name: "webhook-id", value: delivery.eventID)
-                request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-                request.headers.add(name: "webhook-signature", value: signature)
-                request.body = .bytes(ByteBuffer(bytes: body))
-                let response = try await http.execute(request, timeout: .milliseconds(Int64(settings.timeout.seconds * 1000)))
-                let status = Int(response.status.code)
-                // Read (and drop) up to 64 KiB of the answer so the connection can be reused;
-                // a receiver's body is never kept, and a broken one does not undo its status.
-                var read = 0
-                do {
-                    for try await chunk in response.body {
-                        read += chunk.readableBytes
-                        if read > 65_536 { break }
-                    }
-                } catch {}
-                if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "location") {
-                    guard let next = URL(string: location, relativeTo: URL(string: target))?.absoluteURL.absoluteString else {
-                        return ended(status, "redirected to an unreadable location")
-                    }
-                    target = next
-                    continue
-                }
-                return ended(status, (200..<300).contains(status) ? nil : "HTTP \(status)")
-            }
-            return ended(nil, "more than \(settings.maxRedirects) redirects")
-        } catch let refusal as WebhookTargetError {
-            return ended(nil, "refused target: \(refusal.description)")
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            return ended(nil, "timed out after \(Int(settings.timeout.seconds)) s")
+            request = try Self.request(for: delivery)
         } catch {
-            return ended(nil, "\(error)")
+            logger.error("cannot build a webhook delivery", metadata: ["webhook.delivery": "\(delivery.deliveryID)", "error": "\(error)"])
+            return DeliveryAttempt(responseStatus: nil, error: "the event could not be encoded", duration: ContinuousClock.now - started)
         }
+        var deliveryLogger = logger
+        deliveryLogger[metadataKey: "webhook.delivery"] = "\(delivery.deliveryID)"
+        let sender = WebhookSender(settings: settings, resolver: resolver, eventLoopGroup: http.eventLoopGroup)
+        let outcome = await sender.send(request, logger: deliveryLogger)
+        return DeliveryAttempt(responseStatus: outcome.status, error: outcome.failure?.text, duration: ContinuousClock.now - started)
+    }
+
+    /// The signed POST of `delivery` (Standard Webhooks headers).
+    static func request(for delivery: PendingDelivery) throws -> WebhookRequest {
+        let body = try Self.body(of: delivery)
+        let timestamp = Int(Date().timeIntervalSince1970)
+        let signature = try WebhookSignature.sign(id: delivery.eventID, timestamp: timestamp, body: body, secret: delivery.secret)
+        return WebhookRequest(
+            url: delivery.url,
+            headers: [
+                ("content-type", "application/json"), ("user-agent", userAgent), ("webhook-id", delivery.eventID),
+                ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature),
+            ],
+            body: body)
     }
 
     /// `{"id", "type", "timestamp", "data"}`.
@@ -112,50 +98,5 @@ struct DeliverWebhook: Sendable {
         return try JSONSerialization.data(
             withJSONObject: ["id": delivery.eventID, "type": delivery.eventType, "timestamp": timestamp, "data": data],
             options: [.sortedKeys, .withoutEscapingSlashes])
-    }
-
-    /// The SSRF guard at delivery: the URL's scheme and form, and every address its host
-    /// resolves to. (The HTTP client resolves the name again when it connects; a name that
-    /// changes its answer in between is not caught here.)
-    private func checkTarget(_ target: String) async throws {
-        let url = try WebhookURL.validate(target, allowPrivate: settings.allowPrivateTargets).get()
-        guard !settings.allowPrivateTargets, let host = url.host else { return }
-        // URL.host may keep an IPv6 literal's brackets; the resolver wants it bare.
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let addresses = try await NIOThreadPool.singleton.runIfActive { try Self.resolve(bare) }
-        if let blocked = addresses.first(where: \.isInternal) {
-            throw WebhookTargetError("\(host) resolves to \(blocked), a private, loopback, link-local or metadata address")
-        }
-    }
-
-    /// Every address `host` resolves to (blocking; run on a thread pool).
-    static func resolve(_ host: String) throws -> [IPAddress] {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(host, nil, &hints, &list)
-        guard status == 0, let first = list else {
-            throw WebhookTargetError("cannot resolve \(host): \(String(cString: gai_strerror(status)))")
-        }
-        defer { freeaddrinfo(first) }
-        var addresses = [IPAddress]()
-        var next: UnsafeMutablePointer<addrinfo>? = first
-        while let info = next {
-            if let sockaddr = info.pointee.ai_addr {
-                switch Int32(info.pointee.ai_family) {
-                case AF_INET:
-                    var address = sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
-                    if let ip = IPAddress(bytes: withUnsafeBytes(of: &address) { Array($0) }) { addresses.append(ip) }
-                case AF_INET6:
-                    var address = sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
-                    if let ip = IPAddress(bytes: withUnsafeBytes(of: &address) { Array($0) }) { addresses.append(ip) }
-                default:
-                    break
-                }
-            }
-            next = info.pointee.ai_next
-        }
-        guard !addresses.isEmpty else { throw WebhookTargetError("\(host) has no address") }
-        return addresses
     }
 }

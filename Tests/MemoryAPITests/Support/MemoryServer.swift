@@ -23,13 +23,14 @@ extension ScriptedLLM {
 
 extension Trait where Self == TestServerTrait {
     /// A `TestServer` for the suite with no language model (offline), or with both the API
-    /// and the worker talking to a `ScriptedLLM` (llm).
-    static func memoryServer(_ mode: ServerMode) -> Self {
+    /// and the worker talking to a `ScriptedLLM` (llm); `settings` are added to (and win over)
+    /// the language model's.
+    static func memoryServer(_ mode: ServerMode, _ settings: [String: String] = [:]) -> Self {
         .testServer(around: { run in
-            guard mode == .llm else { return try await run([:]) }
+            guard mode == .llm else { return try await run(settings) }
             let llm = try await ScriptedLLM.start()
             do {
-                try await ScriptedLLM.$current.withValue(llm) { try await run(llm.settings) }
+                try await ScriptedLLM.$current.withValue(llm) { try await run(llm.settings.merging(settings) { $1 }) }
             } catch {
                 await llm.stop()
                 throw error

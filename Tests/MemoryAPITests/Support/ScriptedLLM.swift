@@ -14,7 +14,8 @@ import TestSupport
 ///   "citations": [1]}`; a question containing "validate me" first gets citations that do
 ///   not exist (the server must reject them and ask again);
 /// - chat ("helpful assistant"): a plain reply, `Scripted reply: <message>`.
-/// Every answer carries the token usage of `Usage`.
+/// Every answer carries the token usage of `Usage`. Extraction requests can be made to fail
+/// by a marker in their statements (`refuseExtractions`, `failExtractions`).
 final class ScriptedLLM: Sendable {
     enum Usage {
         static let extraction = (prompt: 101, completion: 11)
@@ -28,26 +29,32 @@ final class ScriptedLLM: Sendable {
 
     private let server: LocalHTTPServer
     private let holds: Holds
+    private let failures: Failures
 
     var baseURL: String { server.baseURL }
     var requests: [Request] { server.requests }
 
-    private init(server: LocalHTTPServer, holds: Holds) {
+    private init(server: LocalHTTPServer, holds: Holds, failures: Failures) {
         self.server = server
         self.holds = holds
+        self.failures = failures
     }
 
     static func start() async throws -> ScriptedLLM {
         let holds = Holds()
+        let failures = Failures()
         let server = try await LocalHTTPServer.start(basePath: "/v1", waiting: { _, request in
             guard request.uri.hasSuffix("/chat/completions") else {
                 return .init(status: 404, body: Data(#"{"error":{"message":"not found"}}"#.utf8))
+            }
+            if request.isExtraction, let status = failures.next(for: request.firstUserContent) {
+                return .init(status: status, body: Data(#"{"error":{"message":"scripted failure \#(status)"}}"#.utf8))
             }
             if request.isExtraction, let gate = holds.gate(for: request.firstUserContent) { await gate.wait() }
             let (content, usage) = answer(request)
             return .init(status: 200, body: completion(content, usage: usage))
         })
-        return ScriptedLLM(server: server, holds: holds)
+        return ScriptedLLM(server: server, holds: holds, failures: failures)
     }
 
     func stop() async {
@@ -59,6 +66,18 @@ final class ScriptedLLM: Sendable {
     /// returned gate opens.
     func holdExtractions(containing marker: String) -> Gate {
         holds.add(marker)
+    }
+
+    /// Extraction requests whose statements contain `marker` are answered with `status`
+    /// (an error), every time.
+    func refuseExtractions(containing marker: String, status: Int) {
+        failures.add(marker, statuses: [status], forever: true)
+    }
+
+    /// Extraction requests whose statements contain `marker` are answered with `statuses`
+    /// (errors), one each in order, and as usual from then on.
+    func failExtractions(containing marker: String, with statuses: [Int]) {
+        failures.add(marker, statuses: statuses, forever: false)
     }
 
     // MARK: The script
@@ -152,6 +171,25 @@ private final class Holds: @unchecked Sendable {
 
     func openAll() async {
         for hold in lock.withLock({ holds }) { await hold.gate.open() }
+    }
+}
+
+/// The scripted error answers of extraction requests, by a marker in their statements.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var scripts: [(marker: String, statuses: [Int], forever: Bool)] = []
+
+    func add(_ marker: String, statuses: [Int], forever: Bool) {
+        lock.withLock { scripts.append((marker, statuses, forever)) }
+    }
+
+    /// The status to answer a request about `statements` with; nil to answer as usual.
+    func next(for statements: String) -> Int? {
+        lock.withLock {
+            guard let index = scripts.firstIndex(where: { statements.contains($0.marker) && !$0.statuses.isEmpty }) else { return nil }
+            if scripts[index].forever { return scripts[index].statuses[0] }
+            return scripts[index].statuses.removeFirst()
+        }
     }
 }
 

@@ -1,0 +1,15 @@
+/// The two APIs the server answers, each with its own error shape: `/api/v1/context/*`
+/// follows the Context API (`{"response": …, "error": …}`), everything else the Context0
+/// envelope. A route declares its family where it is registered (`ProtectedRoutes`); only
+/// requests that match no route are placed by their path.
+enum APIFamily: Sendable {
+    case context
+    case context0
+
+    /// The family of a request that matched no route, read from its path the way the
+    /// router reads it (empty segments ignored, so `//api/v1//context/x` is the Context API).
+    init(path: String) {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        self = segments.starts(with: ["api", "v1", "context"]) ? .context : .context0
+    }
+}
