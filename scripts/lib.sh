@@ -47,3 +47,16 @@ prepare_benchmark() {
     export JWT_SECRET
     URL="$DATABASE_URL"
 }
+
+# run_sql_at URL STATEMENT: one statement against URL, with the wheel's psql, else Debian's,
+# else the psycopg of $PYTHON (the scripts' virtualenv).
+run_sql_at() {
+    local psql="$ROOT/.deps/pginstall/bin/psql"
+    [[ -x "$psql" ]] || psql="$(command -v psql || true)"
+    if [[ -n "$psql" ]]; then
+        "$psql" -X -q -v ON_ERROR_STOP=1 "$1" -c "$2" >/dev/null
+    else
+        "$PYTHON" -c 'import psycopg, sys
+with psycopg.connect(sys.argv[1], autocommit=True) as c: c.execute(sys.argv[2])' "$1" "$2"
+    fi
+}

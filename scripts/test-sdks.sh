@@ -56,18 +56,8 @@ sdk_db=""
 admin_url=""
 failed=0
 
-# One statement against the server DATABASE_URL named: with the wheel's psql, else
-# Debian's, else the venv's psycopg.
-run_sql() {
-    local psql="$ROOT/.deps/pginstall/bin/psql"
-    [[ -x "$psql" ]] || psql="$(command -v psql || true)"
-    if [[ -n "$psql" ]]; then
-        "$psql" -X -q -v ON_ERROR_STOP=1 "$admin_url" -c "$1" >/dev/null
-    else
-        "$PYTHON" -c 'import psycopg, sys
-with psycopg.connect(sys.argv[1], autocommit=True) as c: c.execute(sys.argv[2])' "$admin_url" "$1"
-    fi
-}
+# One statement against the server DATABASE_URL names (lib.sh).
+run_sql() { run_sql_at "$admin_url" "$1"; }
 
 cleanup() {
     local status=$?
