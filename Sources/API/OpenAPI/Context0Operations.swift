@@ -14,8 +14,9 @@ enum Context0Operations {
     static func responses(_ successes: [String: String], notFound: Bool = false, body: Bool = true) -> [String: Any] {
         var responses: [String: Any] = [
             "401": error("missing or invalid credentials (AUTH_REQUIRED, INVALID_TOKEN)"),
-            "403": error("the token lacks the scope (INSUFFICIENT_PERMISSIONS)"),
+            "403": error("the token lacks the scope (INSUFFICIENT_PERMISSIONS), or the user is disabled (USER_DISABLED)"),
             "422": error("a field is invalid (VALIDATION_ERROR, with field)"),
+            "429": error("over the hourly rate limit of the route's class, or a used-up quota (RATE_LIMIT_EXCEEDED, QUOTA_EXCEEDED), with Retry-After"),
             "500": error("internal error (INTERNAL_ERROR)"),
         ]
         if body { responses["400"] = error("the body is not a readable JSON object"); responses["413"] = error("the body is over 10 MiB") }

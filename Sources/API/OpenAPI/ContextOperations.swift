@@ -8,6 +8,7 @@ enum ContextOperations {
             "401": Doc.contextError("missing, malformed, expired or revoked credentials"),
             "403": Doc.contextError("the token lacks the scope, or names another user or organization"),
             "413": Doc.contextError("the body is over 10 MiB"),
+            "429": Doc.contextError("over the hourly rate limit of the route's class, or a used-up quota (RATE_LIMIT_EXCEEDED, QUOTA_EXCEEDED), with Retry-After"),
             "500": Doc.contextError("internal error"),
         ]
     }

@@ -69,9 +69,11 @@ enum OpenAPIDocument {
             "parameters": [["name": "id", "in": "path", "required": true, "schema": ["type": "integer", "minimum": 1]]],
             "responses": [
                 "200": json("the job", ["$ref": "#/components/schemas/Envelope"]),
-                "400": json("the id is not a positive whole number", ["$ref": "#/components/schemas/Error"]),
                 "401": json("missing or invalid credentials", ["$ref": "#/components/schemas/Error"]),
+                "403": json("the token has no scope of a store (INSUFFICIENT_PERMISSIONS), or the user is disabled (USER_DISABLED)", ["$ref": "#/components/schemas/Error"]),
                 "404": json("no such job of the caller's", ["$ref": "#/components/schemas/Error"]),
+                "422": json("the id is not a positive whole number (VALIDATION_ERROR, field id)", ["$ref": "#/components/schemas/Error"]),
+                "429": json("over the hourly rate limit (RATE_LIMIT_EXCEEDED), with Retry-After", ["$ref": "#/components/schemas/Error"]),
             ],
         ]
     }
