@@ -32,8 +32,8 @@ enum Context0Operations {
     static var memoryFields: [String: Any] {
         [
             "text": ["type": "string", "minLength": 1, "maxLength": 10000],
-            "category": ["type": "string", "maxLength": 64, "description": "Inferred after embedding when omitted."],
-            "emotion": ["type": "string", "maxLength": 64, "description": "Inferred after embedding when omitted."],
+            "category": ["type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$", "description": "A word (letters, digits, _ or -); inferred after embedding when omitted."],
+            "emotion": ["type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$", "description": "A word (letters, digits, _ or -); inferred after embedding when omitted."],
             "tags": ["type": "array", "items": Doc.string, "maxItems": 50],
             "metadata": ["type": "object"],
             "source": ["type": "string", "enum": ["manual", "chat", "context"], "default": "manual"],
@@ -47,7 +47,7 @@ enum Context0Operations {
     static var paging: [[String: Any]] {
         [
             query("limit", ["type": "integer", "minimum": 0, "maximum": 100, "default": 20], "0 answers only the total"),
-            query("skip", ["type": "integer", "minimum": 0, "default": 0]),
+            query("skip", ["type": "integer", "minimum": 0, "maximum": 10_000_000, "default": 0]),
         ]
     }
 
@@ -64,7 +64,7 @@ enum Context0Operations {
                         "parameters": paging + [
                             query("category", Doc.string), query("emotion", Doc.string), query("source", Doc.string),
                             query("tags", Doc.string, "comma-separated; all must match"),
-                            query("start_date", Doc.string, "YYYY-MM-DD or ISO 8601"), query("end_date", Doc.string, "inclusive day or exclusive time"),
+                            query("start_date", ["type": "string", "format": "date"], "YYYY-MM-DD (an ISO 8601 time is taken too)"), query("end_date", ["type": "string", "format": "date"], "inclusive day (or an exclusive ISO 8601 time)"),
                             query("sort_by", ["type": "string", "enum": ["created_at", "updated_at", "category", "emotion"]]),
                             query("order", ["type": "string", "enum": ["asc", "desc"]]),
                         ],
@@ -72,14 +72,14 @@ enum Context0Operations {
             ],
             "/api/v1/memories/search": ["post": [
                 "summary": "Semantic + full-text memory search (memories:read)",
-                "requestBody": body(["query": Doc.string, "limit": ["type": "integer", "minimum": 1, "maximum": 100],
+                "requestBody": body(["query": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"], "limit": ["type": "integer", "minimum": 1, "maximum": 100],
                                      "threshold": ["type": "number", "minimum": 0, "maximum": 1, "default": 0.3],
-                                     "category": Doc.string, "emotion": Doc.string, "tags": ["type": "array", "items": Doc.string]], required: ["query"]),
+                                     "category": ["type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"], "emotion": ["type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"], "tags": ["type": "array", "maxItems": 50, "items": ["type": "string", "minLength": 1, "maxLength": 64]]], required: ["query"]),
                 "responses": responses(["200": "results with similarity and score, best first"]),
             ]],
             "/api/v1/memories/batch": ["post": [
                 "summary": "Up to 100 create/update/delete operations, a result each (memories:write)",
-                "requestBody": body(["operations": ["type": "array", "maxItems": 100, "items": ["type": "object"]]], required: ["operations"]),
+                "requestBody": body(["operations": ["type": "array", "minItems": 1, "maxItems": 100, "items": ["type": "object"]]], required: ["operations"]),
                 "responses": responses(["200": "results per operation"]),
             ]],
             "/api/v1/memories/{id}": [
@@ -93,7 +93,7 @@ enum Context0Operations {
             ],
             "/api/v1/chat/sessions": [
                 "post": ["summary": "Create a chat session (chat)",
-                         "requestBody": body(["title": Doc.string, "auto_extract": ["type": "boolean", "default": true], "metadata": ["type": "object"]]),
+                         "requestBody": body(["title": ["type": ["string", "null"], "maxLength": 200], "auto_extract": ["type": "boolean", "default": true], "metadata": ["type": "object"]]),
                          "responses": responses(["201": "the session"])],
                 "get": ["summary": "The caller's sessions (chat)", "parameters": paging, "responses": responses(["200": "{items, total, limit, skip}"], body: false)],
             ],
@@ -110,7 +110,7 @@ enum Context0Operations {
             ]],
             "/api/v1/qa/ask": ["post": [
                 "summary": "Answer from the user's memories and context, with citations (qa)",
-                "requestBody": body(["question": ["type": "string", "minLength": 1, "maxLength": 2000], "limit": ["type": "integer", "minimum": 1, "maximum": 20]],
+                "requestBody": body(["question": ["type": "string", "minLength": 1, "maxLength": 2000], "limit": ["type": ["integer", "null"], "minimum": 1, "maximum": 20]],
                                     required: ["question"]),
                 "responses": responses(["200": "answer, mode (llm|offline), citations"]),
             ]],

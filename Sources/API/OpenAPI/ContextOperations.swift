@@ -23,8 +23,8 @@ enum ContextOperations {
 
     static var tenantFields: [String: Any] {
         [
-            "user_id": ["type": "string", "description": "Must be the caller unless it has the admin scope."],
-            "organization_id": ["type": ["string", "null"], "description": "The caller's organization: the context is shared with it. Omit for private context."],
+            "user_id": ["type": "string", "minLength": 1, "maxLength": 256, "description": "Must be the caller unless it has the admin scope."],
+            "organization_id": ["type": ["string", "null"], "minLength": 1, "maxLength": 256, "description": "The caller's organization: the context is shared with it. Omit for private context."],
         ]
     }
 
@@ -89,7 +89,7 @@ enum ContextOperations {
     static var paging: [[String: Any]] {
         [
             ["name": "limit", "in": "query", "schema": ["type": "integer", "minimum": 1, "maximum": 500, "default": 100]],
-            ["name": "offset", "in": "query", "schema": ["type": "integer", "minimum": 0, "default": 0]],
+            ["name": "offset", "in": "query", "schema": ["type": "integer", "minimum": 0, "maximum": 10_000_000, "default": 0]],
         ]
     }
 

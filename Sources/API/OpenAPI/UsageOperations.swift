@@ -7,8 +7,8 @@ enum UsageOperations {
 
     static var range: [[String: Any]] {
         [
-            Ops.query("start_date", Doc.string, "YYYY-MM-DD or ISO 8601; default 30 days before end_date"),
-            Ops.query("end_date", Doc.string, "YYYY-MM-DD (inclusive) or ISO 8601; default now; at most 366 days after start_date"),
+            Ops.query("start_date", ["type": "string", "format": "date"], "YYYY-MM-DD (an ISO 8601 time is taken too); default 30 days before end_date"),
+            Ops.query("end_date", ["type": "string", "format": "date"], "YYYY-MM-DD (inclusive; an ISO 8601 time is taken too); default now; at most 366 days after start_date"),
         ]
     }
 
@@ -20,7 +20,7 @@ enum UsageOperations {
                          "requestBody": Ops.body([
                             "url": ["type": "string", "format": "uri", "maxLength": 2048, "description": "http or https; no private or loopback targets unless WEBHOOK_ALLOW_PRIVATE=1"],
                             "events": ["type": "array", "minItems": 1, "maxItems": 50, "items": ["type": "string", "enum": events]],
-                            "description": ["type": "string", "maxLength": 500],
+                            "description": ["type": ["string", "null"], "maxLength": 500],
                          ], required: ["url", "events"]),
                          "responses": Ops.responses(["201": "the webhook with its secret"])],
                 "get": ["summary": "The caller's webhooks, newest first (webhooks:manage)", "parameters": Ops.paging,
