@@ -25,6 +25,13 @@ enum Context0Operations {
         return responses
     }
 
+    /// A memory change: at least one of the fields that change something.
+    static var change: [String: Any] {
+        var schema = Doc.object(memoryFields.merging(["reason": ["type": "string", "maxLength": 500]]) { $1 }, required: [])
+        schema["anyOf"] = ["text", "category", "emotion", "tags", "metadata"].map { ["required": [$0]] }
+        return ["required": true, "content": ["application/json": ["schema": schema]]]
+    }
+
     static func body(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
         ["required": true, "content": ["application/json": ["schema": Doc.object(properties, required: required)]]]
     }
@@ -62,7 +69,7 @@ enum Context0Operations {
                          "responses": responses(["201": "the memory, enrichment pending, with job_id"])],
                 "get": ["summary": "List memories with filters, sorting and pagination (memories:read)",
                         "parameters": paging + [
-                            query("category", Doc.string), query("emotion", Doc.string), query("source", Doc.string),
+                            query("category", Doc.string), query("emotion", Doc.string), query("source", ["type": "string", "enum": ["manual", "chat", "context"]]),
                             query("tags", Doc.string, "comma-separated; all must match"),
                             query("start_date", ["type": "string", "format": "date"], "YYYY-MM-DD (an ISO 8601 time is taken too)"), query("end_date", ["type": "string", "format": "date"], "inclusive day (or an exclusive ISO 8601 time)"),
                             query("sort_by", ["type": "string", "enum": ["created_at", "updated_at", "category", "emotion"]]),
@@ -86,7 +93,7 @@ enum Context0Operations {
                 "get": ["summary": "A memory with its history (memories:read)", "parameters": idParameter,
                         "responses": responses(["200": "the memory and its history"], notFound: true, body: false)],
                 "put": ["summary": "Change a memory; the previous version is kept (memories:write)", "parameters": idParameter,
-                        "requestBody": body(memoryFields.merging(["reason": Doc.string]) { $1 }),
+                        "requestBody": change,
                         "responses": responses(["200": "the updated memory"], notFound: true)],
                 "delete": ["summary": "Delete a memory (kept in history) (memories:write)", "parameters": idParameter,
                            "responses": responses(["200": "deleted"], notFound: true, body: false)],
