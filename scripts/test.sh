@@ -8,7 +8,8 @@
 # fresh clone it takes about two thirds of a release build's time, and the suite runs as
 # fast (the embedding model's modules are optimised in debug builds too; see Package.swift).
 # The test that restarts PostgreSQL runs last, alone, and only against the embedded server.
-# It ends with how long each phase took (also when a phase fails).
+# Then the SDK tests and the short form of `make fuzz` (scripts/fuzz.sh) against the same
+# executables. It ends with how long each phase took (also when a phase fails).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
@@ -69,3 +70,7 @@ fi
 # --- SDK tests: the Python and JavaScript SDKs over HTTP against the executables just built
 start_phase sdk-tests
 scripts/test-sdks.sh
+
+# --- fuzzing: the short, fixed-seed form of `make fuzz` against the same executables --------
+start_phase fuzz
+scripts/fuzz.sh short

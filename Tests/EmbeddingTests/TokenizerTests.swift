@@ -1,3 +1,4 @@
+import Foundation
 import Embedding
 import Testing
 
@@ -71,6 +72,35 @@ struct TokenizerTests {
     ])
     func unicodeEdgeCasesMatchTokenizers(_ text: String, _ ids: [Int]) throws {
         #expect(try tokenizer.encode(text) == ids)
+    }
+
+    /// The written-out whitespace set is Swift's (and so Rust's) `White_Space` for every code
+    /// point: the chunker and the tokenizer split words where the reference model does.
+    @Test func theWrittenOutWhitespaceIsUnicodesForEveryCodePoint() {
+        let disagreeing = (UInt32(0)...0x10FFFF).compactMap(Unicode.Scalar.init)
+            .filter { UnicodeWhitespace.contains($0) != $0.properties.isWhitespace }
+        #expect(disagreeing.isEmpty, "\(disagreeing.prefix(10).map { String($0.value, radix: 16) })")
+    }
+
+    /// The normaliser decomposes only runs that need it (`UnicodeCompatibility.Decomposition`).
+    /// Were a scalar that decomposes or reorders taken as one that does not, a text and its NFD
+    /// would tokenize differently: checked for every code point Unicode 8.0 assigned in the
+    /// first two planes, alone and between marks of three combining classes.
+    @Test func decomposingFirstChangesNothingForAnyCodePoint() throws {
+        let tokenizer = try tokenizer
+        let marks = "\u{0301}\u{0334}\u{0327}"  // combining classes 230, 1, 202
+        var differing: [String] = []
+        for value in UInt32(0x80)..<0x20000 {
+            guard let scalar = Unicode.Scalar(value), let age = scalar.properties.age, age.major <= 8,
+                  ![0x1885, 0x1886].contains(value)  // combining class 0 in Unicode 8.0, 228 now
+            else { continue }
+            for text in ["a\(scalar)b", "a\(marks)\(scalar)\(marks)b"] {
+                if tokenizer.wordPieceIDs(text) != tokenizer.wordPieceIDs(text.decomposedStringWithCanonicalMapping) {
+                    differing.append(String(value, radix: 16))
+                }
+            }
+        }
+        #expect(differing.isEmpty, "\(differing.count): \(differing.prefix(20))")
     }
 
     @Test func aVocabularyWithoutSpecialTokensIsRejected() {

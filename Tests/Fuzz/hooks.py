@@ -55,6 +55,7 @@ ID_KINDS = [
 # of the refusal's message each.
 EXCUSED_REFUSALS = {
     "POST /api/v1/context/search": ["similarity_threshold must be at least minimum_similarity_threshold"],
+    "POST /api/v1/context/delete": ["with by_id, source must be a document or context id", "one of by_doc or by_id must be true"],
     "POST /api/v1/webhooks": [
         "points at a local or internal host",
         "points at a private, loopback, link-local or metadata address",

@@ -84,6 +84,7 @@ extension OfflineMemoryAPI {
             #expect(try await texts("?start_date=\(today)T00:00:00Z&category=work") == [tb, tc])
             expectValidation(try await server.get("/memories?start_date=2025-13-45", token: token), field: "start_date")
             expectValidation(try await server.get("/memories?end_date=yesterday", token: token), field: "end_date")
+            expectValidation(try await server.get("/memories?start_date=", token: token), field: "start_date", "an empty date is no date")
             expectValidation(try await server.get("/memories?start_date=\(tomorrow)&end_date=\(yesterday)", token: token), field: "end_date")
         }
 
@@ -106,6 +107,10 @@ extension OfflineMemoryAPI {
             #expect(try await order("?sort_by=category&order=ASC") == ["Second", "First", "Third"], "order is case-insensitive")
             expectValidation(try await server.get("/memories?sort_by=text", token: token), field: "sort_by")
             expectValidation(try await server.get("/memories?order=sideways", token: token), field: "order")
+            for typed in ["order", "sort_by", "limit", "skip", "source"] {
+                expectValidation(try await server.get("/memories?\(typed)=", token: token), field: typed, "a typed parameter given empty is refused")
+            }
+            #expect(try await order("?category=&sort_by=created_at&order=asc") == ["First", "Second", "Third"], "an empty free-text filter is left out")
         }
     }
 }

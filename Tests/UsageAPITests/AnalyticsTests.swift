@@ -70,11 +70,14 @@ import Testing
             #expect(points.count >= 5 && points.count <= 6)
             #expect(points.reduce(0) { $0 + ($1["memories_created"]?.int ?? 0) } == 3)
             #expect(points.allSatisfy { $0["requests"] == nil })
+            let spaced = try server.data(try await server.get("/analytics/trends?metrics=+questions%09,requests", token: token))
+            #expect(spaced["metrics"]?.array?.compactMap(\.string) == ["questions", "requests"], "spaces (a + too, as forms write them) and tabs around names are trimmed: \(spaced)")
 
             for (query, field) in [("bucket=month", "bucket"), ("start_date=2026-02-01&end_date=2026-01-01", "start_date"),
                                    ("start_date=2020-01-01&end_date=2026-01-01", "start_date"), ("start_date=yesterday", "start_date"),
                                    ("metrics=bananas", "metrics"), ("start_date=0000-01-01&end_date=0000-01-10", "end_date"),
-                                   ("start_date=0000-12-01", "start_date")] {
+                                   ("start_date=0000-12-01", "start_date"), ("metrics=", "metrics"), ("metrics=questions,,requests", "metrics"),
+                                   ("bucket=", "bucket"), ("end_date=", "end_date"), ("metrics=requests%00", "metrics"), ("metrics=%FF", "metrics")] {
                 server.expectError(try await server.get("/analytics/trends?\(query)", token: token), 422, code: "VALIDATION_ERROR", field: field)
             }
             let reader = server.token(TestServer.newUser("noanalytics"), scopes: ["memories:read"])

@@ -66,6 +66,8 @@ enum Shape: String, CaseIterable {
     case oneWord = "one-word"
     case zeroWidthSpaces = "zero-width-spaces"
     case combiningMarks = "combining-marks"
+    /// One word of accented letters that NFD decomposes, and of marks it must reorder.
+    case accentedWord = "accented-word"
     case emojiLine = "emoji-line"
     case lineBreaks = "crlf-only"
     /// The most pieces: a million one-letter words, sentences, lines, paragraphs.
@@ -88,6 +90,7 @@ enum Shape: String, CaseIterable {
         case .oneWord: "x"
         case .zeroWidthSpaces: "\u{200B}"
         case .combiningMarks: "\u{0301}"
+        case .accentedWord: "\u{00E9}\u{0301}\u{0327}"
         case .emojiLine: "\u{1F600}"
         case .lineBreaks: "\r\n"
         case .letterWords: "a "

@@ -27,21 +27,24 @@ enum Context0Operations {
 
     /// A memory change: at least one of the fields that change something.
     static var change: [String: Any] {
-        var schema = Doc.object(memoryFields.merging(["reason": ["type": "string", "maxLength": 500]]) { $1 }, required: [])
-        schema["anyOf"] = ["text", "category", "emotion", "tags", "metadata"].map { ["required": [$0]] }
+        // A memory's source is where it came from: no change sets it.
+        var fields = memoryFields.merging(["reason": ["type": "string", "maxLength": 500]]) { $1 }
+        fields["source"] = nil
+        var schema = Doc.requestObject(fields)
+        schema["anyOf"] = ["text", "category", "emotion", "tags", "metadata"].map { ["required": [$0], "properties": [$0: ["not": ["type": "null"]]]] }
         return ["required": true, "content": ["application/json": ["schema": schema]]]
     }
 
     static func body(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
-        ["required": true, "content": ["application/json": ["schema": Doc.object(properties, required: required)]]]
+        ["required": true, "content": ["application/json": ["schema": Doc.requestObject(properties, required: required)]]]
     }
 
     static var memoryFields: [String: Any] {
         [
-            "text": ["type": "string", "minLength": 1, "maxLength": 10000],
+            "text": ["type": "string", "minLength": 1, "maxLength": 10000, "pattern": "\\S"],
             "category": ["type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$", "description": "A word (letters, digits, _ or -); inferred after embedding when omitted."],
             "emotion": ["type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$", "description": "A word (letters, digits, _ or -); inferred after embedding when omitted."],
-            "tags": ["type": "array", "items": Doc.string, "maxItems": 50],
+            "tags": ["type": "array", "items": ["type": "string", "minLength": 1, "maxLength": 64], "maxItems": 50],
             "metadata": ["type": "object"],
             "source": ["type": "string", "enum": ["manual", "chat", "context"], "default": "manual"],
         ]
@@ -73,7 +76,7 @@ enum Context0Operations {
                             query("tags", Doc.string, "comma-separated; all must match"),
                             query("start_date", ["type": "string", "format": "date"], "YYYY-MM-DD (an ISO 8601 time is taken too)"), query("end_date", ["type": "string", "format": "date"], "inclusive day (or an exclusive ISO 8601 time)"),
                             query("sort_by", ["type": "string", "enum": ["created_at", "updated_at", "category", "emotion"]]),
-                            query("order", ["type": "string", "enum": ["asc", "desc"]]),
+                            query("order", ["type": "string", "pattern": "^([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc])$"], "asc or desc, in any case; desc by default"),
                         ],
                         "responses": responses(["200": "{items, total, limit, skip}"], body: false)],
             ],

@@ -29,23 +29,23 @@ enum ContextOperations {
     }
 
     static var document: [String: Any] {
-        Doc.object([
-            "content": ["type": "string", "minLength": 1],
-            "fileName": Doc.string, "fileType": Doc.string,
-            "fileSize": ["type": "integer", "minimum": 0], "lastModified": Doc.string,
+        Doc.requestObject([
+            "content": ["type": "string", "minLength": 1, "maxLength": 2_000_000, "pattern": "\\S"],
+            "fileName": ["type": "string", "maxLength": 1000], "fileType": ["type": "string", "maxLength": 200],
+            "fileSize": ["type": "integer", "minimum": 0, "maximum": ContextRequests.maxFileSize], "lastModified": ["type": "string", "maxLength": 100],
         ], required: ["content"])
     }
 
     static var add: [String: Any] {
         [
             "summary": "Add context: stored and queued for chunking and embedding (scope context:write)",
-            "requestBody": body(Doc.object(tenantFields.merging([
+            "requestBody": body(Doc.requestObject(tenantFields.merging([
                 "documents": ["type": "array", "items": document, "minItems": 1, "maxItems": 100],
-                "source": Doc.string,
+                "source": ["type": "string", "maxLength": 1000],
                 "context_type": ["type": "string", "enum": ["resource", "conversation", "instruction"], "default": "resource"],
                 "scope": ["type": "string", "enum": ["internal", "external"], "default": "internal"],
                 "metadata": ["type": "object", "default": [String: Any]()],
-                "chained": ["type": ["boolean", "string"], "description": "true/false, also as the strings \"true\"/\"false\"", "default": false],
+                "chained": Doc.flag.merging(["default": false]) { $1 },
             ]) { $1 }, required: ["documents"])),
             "responses": responses(["201": Doc.json("stored; indexing runs in the background", Doc.object([
                 "message": Doc.string, "count": ["type": "integer"],
@@ -59,8 +59,8 @@ enum ContextOperations {
     static var search: [String: Any] {
         [
             "summary": "Hybrid (vector + full-text) search of the caller's context (scope context:read)",
-            "requestBody": body(Doc.object(tenantFields.merging([
-                "query": ["type": "string", "minLength": 1, "maxLength": 2000],
+            "requestBody": body(Doc.requestObject(tenantFields.merging([
+                "query": ["type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S"],
                 "similarity_threshold": ["type": "number", "minimum": 0, "maximum": 1, "description": "Highest cosine similarity kept."],
                 "minimum_similarity_threshold": ["type": "number", "minimum": 0, "maximum": 1, "description": "Lowest cosine similarity kept."],
                 "scope": ["type": "string", "enum": ["internal", "external"], "default": "internal"],
@@ -79,8 +79,9 @@ enum ContextOperations {
     static var delete: [String: Any] {
         [
             "summary": "Delete context (scope context:write): by_doc deletes the documents whose source or file name equals `source`; by_id deletes the document or context node whose id is `source`",
-            "requestBody": body(Doc.object(tenantFields.merging([
-                "source": Doc.string, "by_doc": ["type": ["boolean", "string"], "default": true], "by_id": ["type": ["boolean", "string"], "default": false],
+            "requestBody": body(Doc.requestObject(tenantFields.merging([
+                "source": ["type": "string", "minLength": 1, "maxLength": 1000, "description": "With by_id, a document or context id (a UUID)."],
+                "by_doc": Doc.flag.merging(["default": true]) { $1 }, "by_id": Doc.flag.merging(["default": false]) { $1 },
             ]) { $1 }, required: ["source"])),
             "responses": responses(["204": ["description": "deleted (also when nothing matched)"]]),
         ]

@@ -90,6 +90,33 @@ enum OpenAPIDocument {
         return schema
     }
 
+    /// A request body's object. The server reads a field sent as `null` as left out
+    /// (`JSONBody.has`), so every optional property also allows `null`.
+    static func requestObject(_ properties: [String: Any], required: [String] = []) -> [String: Any] {
+        object(properties.reduce(into: [:]) { schemas, property in
+            schemas[property.key] = required.contains(property.key) ? property.value : nullable(property.value as? [String: Any] ?? [:])
+        }, required: required)
+    }
+
+    /// `schema`, or `null`.
+    static func nullable(_ schema: [String: Any]) -> [String: Any] {
+        var schema = schema
+        if let type = schema["type"] as? String {
+            schema["type"] = [type, "null"]
+        } else if let types = schema["type"] as? [String] {
+            schema["type"] = types.contains("null") ? types : types + ["null"]
+        } else if let choices = schema["anyOf"] as? [Any] {
+            schema["anyOf"] = choices + [["type": "null"]]
+        }
+        if let values = schema["enum"] as? [Any] { schema["enum"] = values + [NSNull()] }
+        return schema
+    }
+
+    /// A boolean, also written as the string "true" or "false" in any case (`JSONBody.bool`).
+    static var flag: [String: Any] {
+        ["anyOf": [["type": "boolean"], ["type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"]]]
+    }
+
     static func json(_ description: String, _ schema: [String: Any]) -> [String: Any] {
         ["description": description, "content": ["application/json": ["schema": schema]]]
     }

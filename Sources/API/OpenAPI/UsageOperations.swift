@@ -12,6 +12,12 @@ enum UsageOperations {
         ]
     }
 
+    /// Names of `TrendPoint.fields`, separated by commas with spaces or tabs around them.
+    static var metricsPattern: String {
+        let name = "[ \\t]*(" + TrendPoint.fields.joined(separator: "|") + ")[ \\t]*"
+        return "^\(name)(,\(name))*$"
+    }
+
     static var paths: [String: Any] {
         let events = WebhookEventType.allCases.map(\.rawValue) + [WebhookEventType.wildcard]
         return [
@@ -71,7 +77,7 @@ enum UsageOperations {
                 "summary": "Time series in day or week buckets over a range (analytics:read)",
                 "parameters": range + [
                     Ops.query("bucket", ["type": "string", "enum": TrendBucket.allCases.map(\.rawValue), "default": "day"]),
-                    Ops.query("metrics", Doc.string, "comma-separated: " + TrendPoint.fields.joined(separator: ", ")),
+                    Ops.query("metrics", ["type": "string", "pattern": metricsPattern], "comma-separated: " + TrendPoint.fields.joined(separator: ", ") + "; all by default"),
                 ],
                 "responses": Ops.responses(["200": "{bucket, range, metrics, series}"], body: false),
             ]],

@@ -52,17 +52,11 @@ struct AnalyticsRoutes: Sendable {
         let caller = try context.caller()
         let (from, to) = try Self.range(request)
         let query = QueryParameters(request)
-        let bucket: TrendBucket
-        switch try query.string("bucket") ?? query.string("period") {
-        case nil: bucket = .day
-        case let text?:
-            guard let value = TrendBucket(rawValue: text) else { throw APIError.validation("bucket must be day or week", field: "bucket") }
-            bucket = value
-        }
+        let bucket = try query.choice("bucket", TrendBucket.self) ?? query.choice("period", TrendBucket.self) ?? .day
         var fields = TrendPoint.fields
-        if let names = try query.string("metrics") {
-            fields = names.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !fields.isEmpty, fields.allSatisfy(TrendPoint.fields.contains) else {
+        if let names = try query.value("metrics") {
+            fields = names.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \t")) }
+            guard fields.allSatisfy(TrendPoint.fields.contains) else {
                 throw APIError.validation("metrics must name some of " + TrendPoint.fields.joined(separator: ", "), field: "metrics")
             }
         }

@@ -9,6 +9,8 @@ enum ContextRequests {
     static let maxDocumentCharacters = 2_000_000
     static let maxQueryCharacters = 2_000
     static let maxSearchLimit = 100
+    /// 2^53: JSON numbers are read as doubles, which hold every whole number up to this.
+    static let maxFileSize = 1 << 53
 
     /// The tenant a request acts for. A body `user_id` or `organization_id` naming someone
     /// other than the caller is refused unless the caller has `admin`.
@@ -62,7 +64,7 @@ enum ContextRequests {
             content: content,
             fileName: try prefixed(field) { try document.string("fileName", maxLength: 1000) },
             fileType: try prefixed(field) { try document.string("fileType", maxLength: 200) },
-            fileSize: try prefixed(field) { try document.integer("fileSize", in: 0...Int(Int64.max)) },
+            fileSize: try prefixed(field) { try document.integer("fileSize", in: 0...maxFileSize) },
             lastModified: try prefixed(field) { try document.string("lastModified", maxLength: 100) })
     }
 

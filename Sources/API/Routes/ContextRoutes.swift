@@ -62,7 +62,7 @@ struct ContextRoutes: Sendable {
     @Sendable func view(_ request: Request, context: Context0RequestContext) async throws -> Response {
         let caller = try context.caller()
         let page = try Page(request, defaultLimit: 100)
-        let source = request.uri.queryParameters["source"].map(String.init)
+        let source = try QueryParameters(request).value("source", maxLength: 1000)
         let tenant = Tenant(userID: caller.userID, organizationID: caller.organizationID)
         let (nodes, total) = try await pool.withConnection { [store] in
             try store.nodes(visibleTo: tenant, source: source, limit: page.limit, offset: page.offset, on: $0)
@@ -88,15 +88,8 @@ struct Page {
     static let maxLimit = 500
 
     init(_ request: Request, defaultLimit: Int) throws {
-        let parameters = request.uri.queryParameters
-        func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-            guard let text = parameters[name[...]] else { return nil }
-            guard let value = Int(text), range.contains(value) else {
-                throw APIError.validation("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)", field: name)
-            }
-            return value
-        }
-        limit = try integer("limit", 1...Self.maxLimit) ?? defaultLimit
-        offset = try integer("offset", 0...10_000_000) ?? integer("skip", 0...10_000_000) ?? 0
+        let query = QueryParameters(request)
+        limit = try query.integer("limit", 1...Self.maxLimit) ?? defaultLimit
+        offset = try query.integer("offset", 0...10_000_000) ?? query.integer("skip", 0...10_000_000) ?? 0
     }
 }

@@ -85,59 +85,19 @@ enum MemoryRequests {
         filter.category = try query.string("category")?.lowercased()
         filter.emotion = try query.string("emotion")?.lowercased()
         filter.tags = try query.string("tags").map(Self.commaSeparated) ?? []
-        if let source = try query.string("source") {
-            guard let value = MemorySource(rawValue: source) else { throw APIError.validation("source must be manual, chat or context", field: "source") }
-            filter.source = value
-        }
+        filter.source = try query.choice("source", MemorySource.self)
         filter.startDate = try query.date("start_date", endOfDay: false)
         filter.endDate = try query.date("end_date", endOfDay: true)
         if let start = filter.startDate, let end = filter.endDate, end < start {
             throw APIError.validation("end_date is before start_date", field: "end_date")
         }
-        if let sort = try query.string("sort_by") {
-            guard let field = MemoryFilter.SortField(rawValue: sort) else {
-                throw APIError.validation("sort_by must be one of " + MemoryFilter.SortField.allCases.map(\.rawValue).joined(separator: ", "), field: "sort_by")
-            }
-            filter.sortBy = field
-        }
-        switch try query.string("order")?.lowercased() {
-        case nil, "desc": filter.ascending = false
-        case "asc": filter.ascending = true
-        default: throw APIError.validation("order must be asc or desc", field: "order")
-        }
+        filter.sortBy = try query.choice("sort_by", MemoryFilter.SortField.self) ?? filter.sortBy
+        filter.ascending = try query.choice("order", SortOrder.self, ignoringCase: true) == .asc
         return filter
     }
 }
 
-/// A request's query string, read with validation.
-struct QueryParameters {
-    static let earliest = Date(timeIntervalSince1970: -62_135_596_800)  // 0001-01-01
-    static let latest = Date(timeIntervalSince1970: 253_402_300_799)  // 9999-12-31T23:59:59
-    let request: Request
-    init(_ request: Request) { self.request = request }
-
-    func string(_ name: String) throws -> String? {
-        guard let value = request.uri.queryParameters[name[...]] else { return nil }
-        guard value.unicodeScalars.count <= 256 else { throw APIError.validation("\(name) is too long", field: name) }
-        return value.isEmpty ? nil : String(value)
-    }
-
-    func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
-        guard let text = try string(name) else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw APIError.validation("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)", field: name)
-        }
-        return value
-    }
-
-    /// `2025-01-31` (a whole day, in UTC) or a full ISO 8601 time.
-    func date(_ name: String, endOfDay: Bool) throws -> Date? {
-        guard let text = try string(name) else { return nil }
-        let parsed = (try? Date(text, strategy: .iso8601))
-            ?? (try? Date(text + "T00:00:00Z", strategy: .iso8601)).map { endOfDay ? $0.addingTimeInterval(86_400) : $0 }
-        guard let parsed else { throw APIError.validation("\(name) must be a date like 2025-01-31 or an ISO 8601 time", field: name) }
-        // Years PostgreSQL and ISO 8601 both write plainly.
-        guard (Self.earliest...Self.latest).contains(parsed) else { throw APIError.validation("\(name) must lie between the years 1 and 9999", field: name) }
-        return parsed
-    }
+/// `order=asc|desc` (in any case); descending when left out.
+enum SortOrder: String, CaseIterable {
+    case asc, desc
 }

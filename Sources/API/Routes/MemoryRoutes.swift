@@ -107,6 +107,11 @@ struct MemoryRoutes: Sendable {
         guard operations.count <= MemoryRequests.maxBatch else {
             throw APIError.validation("at most \(MemoryRequests.maxBatch) operations per batch", field: "operations")
         }
+        // An operation that is no object is a malformed request, not a failed operation:
+        // refused whole, before anything runs.
+        if let index = operations.firstIndex(where: { if case .object = $0 { false } else { true } }) {
+            throw APIError.validation("each operation must be an object", field: "operations[\(index)]")
+        }
         var results = [[String: Any]]()
         for (index, operation) in operations.enumerated() {
             results.append(await MemoryBatch(pool: pool, store: store, userID: caller.userID, metadataLimits: metadataLimits).run(operation, index: index))

@@ -138,11 +138,7 @@ enum WebhookRequests {
     }
 
     static func deliveryStatus(_ request: Request) throws -> WebhookDelivery.Status? {
-        guard let text = try QueryParameters(request).string("status") else { return nil }
-        guard let status = WebhookDelivery.Status(rawValue: text) else {
-            throw APIError.validation("status must be one of " + WebhookDelivery.Status.allCases.map(\.rawValue).joined(separator: ", "), field: "status")
-        }
-        return status
+        try QueryParameters(request).choice("status", WebhookDelivery.Status.self)
     }
 }
 

@@ -1,3 +1,5 @@
+import Embedding
+
 /// A text as its UTF-8 bytes, read a Unicode scalar at a time. Chunking works on byte
 /// offsets into it, so finding, measuring and copying a piece costs the piece's length, never
 /// the document's (walking `String` indices or counting a `Substring` costs the distance
@@ -70,11 +72,7 @@ struct UTF8Text {
     /// Unicode `White_Space`: what separates words and is trimmed (the tokenizer's whitespace
     /// too). Zero-width spaces are not whitespace: they are format characters.
     static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x09...0x0D, 0x20: return true
-        case 0..<0x80: return false
-        default: return scalar.properties.isWhitespace
-        }
+        UnicodeWhitespace.contains(scalar)
     }
 
     /// `.`, `!`, `?` and their CJK forms: a sentence ends at one followed by whitespace.

@@ -14,7 +14,10 @@ enum BertNormalizer {
     /// drop NUL, U+FFFD and control/format/private-use characters; map whitespace to a space;
     /// put spaces around CJK ideographs; NFD and drop non-spacing marks; lower-case.
     static func normalize(_ text: String) -> [Unicode.Scalar] {
-        var cleaned = String.UnicodeScalarView()
+        // Arrays, not `String.UnicodeScalarView`s: appending a scalar to a string costs
+        // several times as much, and this runs on every scalar of every text embedded.
+        var cleaned: [Unicode.Scalar] = []
+        cleaned.reserveCapacity(text.utf8.count)
         var isASCII = true
         for scalar in text.unicodeScalars {
             if scalar.value == 0 || scalar.value == 0xFFFD || isControl(scalar) { continue }
@@ -30,24 +33,17 @@ enum BertNormalizer {
                 if !scalar.isASCII { isASCII = false }
             }
         }
+        if isASCII { return cleaned.map(lowercasedASCII) }
         var result: [Unicode.Scalar] = []
         result.reserveCapacity(cleaned.count)
-        if isASCII {
-            for scalar in cleaned { result.append(lowercasedASCII(scalar)) }
-        } else {
-            appendDecomposedLowercased(cleaned, to: &result)
-        }
+        appendDecomposedLowercased(cleaned, to: &result)
         return result
     }
 
     /// The pre-tokenizer's whitespace: Unicode `White_Space`, which includes tab, line feed,
     /// vertical tab, form feed and carriage return.
     static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x09...0x0D, 0x20: return true
-        case 0..<0x80: return false
-        default: return scalar.properties.isWhitespace
-        }
+        UnicodeWhitespace.contains(scalar)
     }
 
     /// BERT's punctuation: every ASCII punctuation or symbol character, plus Unicode `P*`.
@@ -83,19 +79,38 @@ enum BertNormalizer {
     }
 
     /// NFD (Unicode 8.0: later characters neither decompose nor reorder), drop non-spacing
-    /// marks, lower-case.
-    private static func appendDecomposedLowercased(_ text: String.UnicodeScalarView, to result: inout [Unicode.Scalar]) {
-        var segment = String.UnicodeScalarView()
+    /// marks, lower-case. Foundation decomposes, as UTF-8, only the runs of scalars that
+    /// decompose or reorder (`UnicodeCompatibility.Decomposition`); the others are dropped or
+    /// appended as they are.
+    private static func appendDecomposedLowercased(_ text: [Unicode.Scalar], to result: inout [Unicode.Scalar]) {
+        var segment: [UInt8] = []
         for scalar in text {
-            if UnicodeCompatibility.isKnown(scalar) {
-                segment.append(scalar)
-            } else {
-                appendLowercased(String(segment).decomposedStringWithCanonicalMapping.unicodeScalars, to: &result)
-                segment.removeAll(keepingCapacity: true)
+            if scalar.isASCII {
+                appendDecomposedLowercased(utf8: &segment, to: &result)
+                result.append(lowercasedASCII(scalar))
+            } else if !UnicodeCompatibility.isKnown(scalar) {
+                appendDecomposedLowercased(utf8: &segment, to: &result)
                 appendLowercased(CollectionOfOne(scalar), to: &result)
+            } else {
+                switch UnicodeCompatibility.decomposition(of: scalar) {
+                case .inert:
+                    appendDecomposedLowercased(utf8: &segment, to: &result)
+                    appendLowercased(CollectionOfOne(scalar), to: &result)
+                case .droppedMark:
+                    continue
+                case .needed:
+                    UTF8.encode(scalar) { segment.append($0) }
+                }
             }
         }
-        appendLowercased(String(segment).decomposedStringWithCanonicalMapping.unicodeScalars, to: &result)
+        appendDecomposedLowercased(utf8: &segment, to: &result)
+    }
+
+    /// Appends the run `segment` decomposed and lower-cased, and empties it.
+    private static func appendDecomposedLowercased(utf8 segment: inout [UInt8], to result: inout [Unicode.Scalar]) {
+        guard !segment.isEmpty else { return }
+        appendLowercased(String(decoding: segment, as: UTF8.self).decomposedStringWithCanonicalMapping.unicodeScalars, to: &result)
+        segment.removeAll(keepingCapacity: true)
     }
 
     private static func appendLowercased<S: Sequence<Unicode.Scalar>>(_ scalars: S, to result: inout [Unicode.Scalar]) {
