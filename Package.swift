@@ -186,7 +186,7 @@ let package = Package(
         // error shapes, authentication, rate-limit headers.
         .testTarget(
             name: "APITests",
-            dependencies: ["API", "TestSupport"],
+            dependencies: ["API", "Auth", "Postgres", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

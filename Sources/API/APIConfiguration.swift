@@ -22,6 +22,9 @@ public struct APIConfiguration: Sendable {
     /// `API_KEY_CACHE_SECONDS`: how long a live API key is remembered without asking the
     /// database (a revoked one is forgotten at once, see `APIKeyCache`); 0 asks every time.
     public var apiKeyCacheSeconds: Int
+    /// `API_KEY_UNKNOWN_CACHE_SECONDS`: how long a key the database does not know is
+    /// answered 401 without asking again; 0 asks every time.
+    public var unknownAPIKeyCacheSeconds: Int
     /// `METERING=off`: no rate limits and no request counting (for private deployments that
     /// bill nobody, and for measuring what metering costs). Users are still created and
     /// disabled users still refused.
@@ -59,6 +62,7 @@ public struct APIConfiguration: Sendable {
         metadataLimits = try MetadataLimits(environment: environment)
         http = try HTTPServerSettings(environment: environment)
         apiKeyCacheSeconds = try ConfigurationError.integer("API_KEY_CACHE_SECONDS", in: environment, range: 0...86_400) ?? 30
+        unknownAPIKeyCacheSeconds = try ConfigurationError.integer("API_KEY_UNKNOWN_CACHE_SECONDS", in: environment, range: 0...86_400) ?? 10
         switch environment["METERING"]?.lowercased() ?? "on" {
         case "on", "1", "true": metering = true
         case "off", "0", "false": metering = false

@@ -33,7 +33,8 @@ public func buildApplication(
     router.middlewares.add(ErrorMiddleware())
     let api = router.group("api/v1")
     PingRoutes(database: DatabaseHealth(pool: pool)).add(to: api)
-    let keys = APIKeyCache(positiveLifetime: .seconds(configuration.apiKeyCacheSeconds))
+    let keys = APIKeyCache(
+        positiveLifetime: .seconds(configuration.apiKeyCacheSeconds), negativeLifetime: .seconds(configuration.unknownAPIKeyCacheSeconds))
     let keyRevocations = PostgresListener(
         url: configuration.databaseURL, channels: [APIKeyCache.channel], logger: logger,
         onConnect: { keys.forgetAll() }, onNotification: { keys.forget(hashHex: $0.payload) })

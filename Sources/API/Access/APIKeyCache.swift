@@ -11,15 +11,11 @@ import Synchronization
 /// announcements sent while it was away are lost. The cache is bounded: when a side is full
 /// it is emptied rather than scanned, which only costs lookups.
 final class APIKeyCache: Sendable {
-    /// Who a live key acts as, as the database said.
-    struct Entry: Sendable {
-        var identity: Identity
-    }
-
     static let channel = "context0_api_keys"
 
     private struct State {
-        var known: [Data: (entry: Entry, expires: ContinuousClock.Instant)] = [:]
+        /// Who each live key acts as, as the database said, and until when that is believed.
+        var known: [Data: (identity: Identity, expires: ContinuousClock.Instant)] = [:]
         var unknown: [Data: ContinuousClock.Instant] = [:]
     }
 
@@ -43,7 +39,7 @@ final class APIKeyCache: Sendable {
     func lookup(_ hash: Data, now: ContinuousClock.Instant = .now) -> Lookup {
         state.withLock { state in
             if let known = state.known[hash] {
-                if known.expires > now { return .live(known.entry.identity) }
+                if known.expires > now { return .live(known.identity) }
                 state.known[hash] = nil
             }
             if let expires = state.unknown[hash] {
@@ -58,7 +54,7 @@ final class APIKeyCache: Sendable {
         state.withLock { state in
             if let identity {
                 if state.known.count >= capacity { state.known.removeAll(keepingCapacity: true) }
-                state.known[hash] = (Entry(identity: identity), now + positiveLifetime)
+                state.known[hash] = (identity, now + positiveLifetime)
             } else {
                 if state.unknown.count >= capacity { state.unknown.removeAll(keepingCapacity: true) }
                 state.unknown[hash] = now + negativeLifetime

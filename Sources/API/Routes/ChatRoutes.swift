@@ -82,12 +82,13 @@ struct ChatRoutes: Sendable {
             ], on: connection)
             return (userMessage, assistantMessage, job)
         }
+        let readable = ReadableStores(caller)
         return try Envelope.make(.created, message: "reply (\(reply.mode))", data: [
             "user_message": ChatViews.message(stored.0),
             "assistant_message": ChatViews.message(stored.1),
             "mode": reply.mode,
-            "memories_used": caller.has(.memoriesRead) ? retrieval.memories.map(MemoryViews.hit) : retrieval.memories.map(ChatViews.memoryID),
-            "context_used": caller.has(.contextRead) ? retrieval.context.map(ChatViews.contextHit) : retrieval.context.map(ChatViews.contextID),
+            "memories_used": readable.memories ? retrieval.memories.map(MemoryViews.hit) : retrieval.memories.map(ChatViews.memoryID),
+            "context_used": readable.context ? retrieval.context.map(ChatViews.contextHit) : retrieval.context.map(ChatViews.contextID),
             "extraction_job_id": stored.2.map { $0 as Any } ?? NSNull(),
         ])
     }

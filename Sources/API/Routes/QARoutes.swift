@@ -30,7 +30,7 @@ struct QARoutes: Sendable {
             for: question, embedding: embedding, caller: Tenant(userID: caller.userID, organizationID: caller.organizationID),
             memoryLimit: limit, contextLimit: limit)
         let answer = try await assistant.answer(question, questionEmbedding: embedding, retrieval: retrieval)
-        let citations = Self.citations(retrieval, cited: answer.cited, readable: Readable(caller))
+        let citations = Self.citations(retrieval, cited: answer.cited, readable: ReadableStores(caller))
         let citationsJSON = PostgresJSON(text: String(decoding: try JSONSerialization.data(withJSONObject: citations, options: [.sortedKeys]), as: UTF8.self))
         let record = try await pool.withTransaction { [history] connection in
             try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "qa", output: answer, on: connection)
@@ -58,21 +58,9 @@ struct QARoutes: Sendable {
         }, total: total, limit: limit, skip: skip))
     }
 
-    /// Which stores' content a token may see in an answer's citations: `qa` lets the answer
-    /// draw on memories and context, but their text is shown only with the read scopes.
-    struct Readable {
-        var memories: Bool
-        var context: Bool
-
-        init(_ caller: Identity) {
-            memories = caller.has(.memoriesRead)
-            context = caller.has(.contextRead)
-        }
-    }
-
     /// Every retrieved source with id, snippet (when the token may read its store) and
     /// score; the ones the answer rests on first and marked `used`.
-    static func citations(_ retrieval: Retrieval, cited: [Int], readable: Readable) -> [[String: Any]] {
+    static func citations(_ retrieval: Retrieval, cited: [Int], readable: ReadableStores) -> [[String: Any]] {
         let memories = retrieval.memories.map { hit -> [String: Any] in
             var citation: [String: Any] = ["type": "memory", "id": hit.memory.id.uuidString.lowercased(), "score": hit.score, "similarity": hit.similarity]
             if readable.memories { citation["snippet"] = String(hit.memory.text.prefix(300)) }

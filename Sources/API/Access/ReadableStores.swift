@@ -1,0 +1,14 @@
+import Auth
+
+/// Which stores' content a token may see in an answer (chat's `memories_used` and
+/// `context_used`, Q&A's citations): `chat` and `qa` let an answer draw on the user's
+/// memories and context, but their text is shown only with the read scopes, ids otherwise.
+struct ReadableStores {
+    var memories: Bool
+    var context: Bool
+
+    init(_ caller: Identity) {
+        memories = caller.has(.memoriesRead)
+        context = caller.has(.contextRead)
+    }
+}
