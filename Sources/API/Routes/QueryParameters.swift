@@ -11,6 +11,8 @@ import Hummingbird
 /// Values are read as HTML forms and every HTTP client library write them: `+` is a space,
 /// `%2B` a plus sign. A parameter given twice is read at its first occurrence.
 struct QueryParameters {
+    /// The first and last moments of the years 1 and 9999 (proleptic Gregorian, as
+    /// PostgreSQL counts).
     static let earliest = Date(timeIntervalSince1970: -62_135_596_800)  // 0001-01-01
     static let latest = Date(timeIntervalSince1970: 253_402_300_799)  // 9999-12-31T23:59:59
     /// The default longest value, in code points.
@@ -69,11 +71,36 @@ struct QueryParameters {
     /// `2025-01-31` (a whole day, in UTC) or a full ISO 8601 time.
     func date(_ name: String, endOfDay: Bool) throws -> Date? {
         guard let text = try value(name) else { return nil }
-        let parsed = (try? Date(text, strategy: .iso8601))
-            ?? (try? Date(text + "T00:00:00Z", strategy: .iso8601)).map { endOfDay ? $0.addingTimeInterval(86_400) : $0 }
-        guard let parsed else { throw APIError.validation("\(name) must be a date like 2025-01-31 or an ISO 8601 time", field: name) }
+        let day = Self.day(text)
+        let time = day == nil ? try? Date(text, strategy: .iso8601) : nil
+        guard let parsed = day ?? time else { throw APIError.validation("\(name) must be a date like 2025-01-31 or an ISO 8601 time", field: name) }
         // Years PostgreSQL and ISO 8601 both write plainly.
         guard (Self.earliest...Self.latest).contains(parsed) else { throw APIError.validation("\(name) must lie between the years 1 and 9999", field: name) }
-        return parsed
+        return day != nil && endOfDay ? parsed.addingTimeInterval(86_400) : parsed
+    }
+
+    /// `YYYY-MM-DD` as the start of that day in UTC. Counted in the proleptic Gregorian
+    /// calendar, as PostgreSQL counts: Foundation's calendar is Julian before 1582, and its
+    /// 0001-01-01 is two days before PostgreSQL's.
+    static func day(_ text: String) -> Date? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int32? {
+            var value: Int32 = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int32(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+        var parts = tm()
+        parts.tm_year = year - 1900
+        parts.tm_mon = month - 1
+        parts.tm_mday = day
+        let seconds = timegm(&parts)
+        // timegm carries 2025-02-30 over to March: such a day does not exist.
+        guard parts.tm_year == year - 1900, parts.tm_mon == month - 1, parts.tm_mday == day else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
     }
 }
