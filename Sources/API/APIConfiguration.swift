@@ -11,6 +11,9 @@ public struct APIConfiguration: Sendable {
     public var port: Int
     public var databaseURL: String
     public var databasePoolSize: Int
+    /// Statement, lock and idle-transaction time limits, connect and acquire time-outs, and
+    /// fail-fast after an outage (`DATABASE_…_MS`, see `DatabaseLimits`).
+    public var databaseLimits: DatabaseLimits
     public var jwtSecret: String
     public var embedding: EmbeddingConfiguration
     public var rateLimits: RateLimitOverrides
@@ -44,6 +47,11 @@ public struct APIConfiguration: Sendable {
         }
         databaseURL = url
         databasePoolSize = environment["API_DB_POOL_SIZE"].flatMap(Int.init) ?? 10
+        do {
+            databaseLimits = try DatabaseLimits(environment: environment, prefix: "DATABASE_", defaults: .api)
+        } catch let error as DatabaseLimits.InvalidSetting {
+            throw ConfigurationError(error.description)
+        }
         guard let auth = AuthConfiguration(environment: environment) else {
             throw ConfigurationError("JWT_SECRET is not set (in development `make run` generates .data/jwt-secret)")
         }

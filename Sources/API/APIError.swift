@@ -16,6 +16,10 @@ struct APIError: Error, Sendable {
         case rateLimitExceeded = "RATE_LIMIT_EXCEEDED"
         case quotaExceeded = "QUOTA_EXCEEDED"
         case internalError = "INTERNAL_ERROR"
+        /// Added to the spec's codes: the database cannot serve now (503, Retry-After).
+        case serviceUnavailable = "SERVICE_UNAVAILABLE"
+        /// Added to the spec's codes: the request collides with what exists (409).
+        case conflict = "CONFLICT"
     }
 
     let status: HTTPResponse.Status
@@ -51,5 +55,11 @@ struct APIError: Error, Sendable {
 
     static func notFound(_ message: String) -> APIError {
         APIError(status: .notFound, code: .resourceNotFound, message: message)
+    }
+
+    /// 503 with `Retry-After: 1`: the database cannot serve now; nothing was changed that
+    /// the caller cannot safely send again.
+    static func unavailable(_ message: String = "the database is unavailable: try again shortly") -> APIError {
+        APIError(status: .serviceUnavailable, code: .serviceUnavailable, message: message, retryAfter: 1)
     }
 }

@@ -14,7 +14,9 @@ public func buildApplication(
     configuration: APIConfiguration, embedder: any Embedder, model: (any LanguageModel)?, logger: Logger
 ) -> some ApplicationProtocol {
     let pool = PostgresPool(
-        configuration: .init(url: configuration.databaseURL, maxConnections: configuration.databasePoolSize, applicationName: "context0-api"),
+        configuration: .init(
+            url: configuration.databaseURL, maxConnections: configuration.databasePoolSize, applicationName: "context0-api",
+            limits: configuration.databaseLimits),
         logger: logger)
     // Admission (rate limit + request count) commits without waiting for the disk: waiting
     // would double a cheap request's latency and queue one user's requests behind each other
@@ -23,7 +25,7 @@ public func buildApplication(
     let admissions = PostgresPool(
         configuration: .init(
             url: configuration.databaseURL, maxConnections: max(2, configuration.databasePoolSize / 2), applicationName: "context0-api-admission",
-            sessionSettings: ["synchronous_commit": "off"]),
+            limits: configuration.databaseLimits, sessionSettings: ["synchronous_commit": "off"]),
         logger: logger)
     let wakeups = WakeupThrottle(pool: pool, logger: logger)
     let queue = JobQueue(wakeupThrottle: wakeups)
@@ -32,7 +34,7 @@ public func buildApplication(
     router.middlewares.add(CompressionMiddleware())
     router.middlewares.add(ErrorMiddleware())
     let api = router.group("api/v1")
-    PingRoutes(database: DatabaseHealth(pool: pool)).add(to: api)
+    PingRoutes(database: DatabaseHealth(pool: pool, alsoWatching: [admissions])).add(to: api)
     let keys = APIKeyCache(
         positiveLifetime: .seconds(configuration.apiKeyCacheSeconds), negativeLifetime: .seconds(configuration.unknownAPIKeyCacheSeconds))
     let keyRevocations = PostgresListener(

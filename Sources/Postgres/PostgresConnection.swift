@@ -21,6 +21,13 @@ public final class PostgresConnection: @unchecked Sendable {
             ("client_encoding", "UTF8"),
             ("options", "-c TimeZone=UTC -c DateStyle=ISO" + extra),
             ("connect_timeout", String(connectTimeout)),
+            // A server gone without closing its sockets (a host that died, a network cut) is
+            // noticed in about a minute, not after the kernel's two hours.
+            ("keepalives", "1"),
+            ("keepalives_idle", "30"),
+            ("keepalives_interval", "10"),
+            ("keepalives_count", "3"),
+            ("tcp_user_timeout", "60000"),
         ]
         let keywords = settings.map { strdup($0.0) } + [nil]
         let values = settings.map { strdup($0.1) } + [nil]

@@ -14,6 +14,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case poolClosed
         /// Something the caller asked for was malformed (e.g. a bad URL).
         case invalidArgument
+        /// No connection could be had in time: the server was unreachable moments ago
+        /// (`OutageGate`), or every connection of the pool stayed busy past its acquire
+        /// time-out.
+        case unavailable
     }
 
     public let kind: Kind
@@ -42,6 +46,16 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         // Class 08 is connection exception, 57P01-57P03 admin/crash shutdown.
         guard let sqlState else { return false }
         return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
+
+    /// True when the database cannot serve this now but may soon: it cannot be reached, no
+    /// connection was free in time, a statement or a lock wait ran past its time limit
+    /// (57014, 55P03), or the server is starting, shutting down or short of resources
+    /// (57P0x, class 53). Callers answer these "try again later", never as a bug.
+    public var isUnavailable: Bool {
+        if kind == .unavailable || kind == .poolClosed || isConnectionFailure { return true }
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("53") || ["57014", "55P03", "57P03"].contains(sqlState)
     }
 
     public static let uniqueViolation = "23505"

@@ -19,34 +19,81 @@ public final class PostgresPool: Service, Sendable {
         public var connectTimeoutSeconds: Int
         /// Server settings of every session, e.g. `["synchronous_commit": "off"]`.
         public var sessionSettings: [String: String]
+        /// The longest a call waits for a free connection; nil waits as long as it takes.
+        public var acquireTimeout: Duration?
+        /// After a connection failure, how long calls fail at once (`OutageGate`); nil never.
+        public var failFast: Duration?
 
         public init(
             url: String, maxConnections: Int = 10, applicationName: String = "context0", connectTimeoutSeconds: Int = 10,
-            sessionSettings: [String: String] = [:]
+            sessionSettings: [String: String] = [:], acquireTimeout: Duration? = nil, failFast: Duration? = nil
         ) {
             self.url = url
             self.maxConnections = max(1, maxConnections)
             self.applicationName = applicationName
             self.connectTimeoutSeconds = connectTimeoutSeconds
             self.sessionSettings = sessionSettings
+            self.acquireTimeout = acquireTimeout
+            self.failFast = failFast
+        }
+
+        /// A pool whose sessions and waits follow `limits`, with `sessionSettings` added.
+        public init(
+            url: String, maxConnections: Int, applicationName: String, limits: DatabaseLimits, sessionSettings: [String: String] = [:]
+        ) {
+            self.init(
+                url: url, maxConnections: maxConnections, applicationName: applicationName,
+                connectTimeoutSeconds: limits.connectTimeoutSeconds,
+                sessionSettings: limits.sessionSettings.merging(sessionSettings) { $1 },
+                acquireTimeout: limits.acquireTimeout, failFast: limits.failFast > .zero ? limits.failFast : nil)
         }
     }
 
     public let configuration: Configuration
     let threads: NIOThreadPool
     private let state = Mutex(PoolState())
+    private let outage: OutageGate?
     private let logger: Logger
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "context0.postgres")) {
         self.configuration = configuration
         self.logger = logger
+        outage = configuration.failFast.map { OutageGate(window: $0) }
         // One thread per connection: a leased connection never waits for a thread.
         threads = NIOThreadPool(numberOfThreads: configuration.maxConnections)
         threads.start()
     }
 
+    /// True while calls fail at once because the server was unreachable moments ago.
+    public var isFailingFast: Bool {
+        outage?.isFailingFast() ?? false
+    }
+
     /// Runs `body` with a connection of its own on a pool thread.
+    ///
+    /// Throws `PostgresError` of kind `.unavailable` at once while the server was unreachable
+    /// moments ago (with `failFast`), and when no connection is free within `acquireTimeout`.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        guard let outage else { return try await leased(body) }
+        let admission = try outage.admit()
+        do {
+            let value = try await leased(body)
+            outage.succeeded()
+            return value
+        } catch let error as PostgresError where error.isConnectionFailure {
+            outage.failed()
+            throw error
+        } catch let error as PostgresError where error.kind == .unavailable || error.kind == .poolClosed {
+            if case .probe = admission { outage.abandonProbe() }
+            throw error
+        } catch {
+            // The server answered, if only with an error.
+            outage.succeeded()
+            throw error
+        }
+    }
+
+    private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let lease = try await acquire()
         let configuration = self.configuration
         return try await threads.runIfActive { [self] in
@@ -96,7 +143,7 @@ public final class PostgresPool: Service, Sendable {
             return (state.idle, state.waiters)
         }
         idle.forEach { $0.close() }
-        waiters.forEach { $0.resume(throwing: PostgresError(kind: .poolClosed, message: "pool is closed")) }
+        waiters.forEach { $0.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "pool is closed")) }
         try? await threads.shutdownGracefully()
     }
 
@@ -118,10 +165,16 @@ extension PostgresPool {
         case new
     }
 
+    struct Waiter {
+        var id: Int
+        var continuation: CheckedContinuation<Lease, Error>
+    }
+
     struct PoolState: ~Copyable {
         var idle: [PostgresConnection] = []
         var open = 0
-        var waiters: [CheckedContinuation<Lease, Error>] = []
+        var waiters: [Waiter] = []
+        var nextWaiterID = 0
         var closed = false
     }
 
@@ -134,11 +187,29 @@ extension PostgresPool {
                     state.open += 1
                     return .success(.new)
                 }
-                state.waiters.append(continuation)
+                let id = state.nextWaiterID
+                state.nextWaiterID += 1
+                state.waiters.append(Waiter(id: id, continuation: continuation))
+                if let timeout = configuration.acquireTimeout {
+                    Task { [self] in
+                        try? await Task.sleep(for: timeout)
+                        giveUp(waiter: id, after: timeout)
+                    }
+                }
                 return nil
             }
             if let lease { continuation.resume(with: lease) }
         }
+    }
+
+    /// Fails a caller still waiting for a connection after `timeout`.
+    private func giveUp(waiter id: Int, after timeout: Duration) {
+        let waiter: Waiter? = state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: PostgresError(
+            kind: .unavailable, message: "no database connection was free within \(timeout) (all \(configuration.maxConnections) busy)"))
     }
 
     /// Returns a connection (or, if it broke, its slot) to the pool or to the first waiter.
@@ -146,7 +217,7 @@ extension PostgresPool {
         let keep = broken ? nil : connection
         if broken { connection?.close() }
         let (waiter, closeIt): (CheckedContinuation<Lease, Error>?, Bool) = state.withLock { state in
-            if !state.waiters.isEmpty { return (state.waiters.removeFirst(), false) }
+            if !state.waiters.isEmpty { return (state.waiters.removeFirst().continuation, false) }
             if state.closed || keep == nil {
                 state.open -= 1
                 return (nil, state.closed)

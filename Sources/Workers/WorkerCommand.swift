@@ -36,7 +36,9 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("cannot load the embedder: \(error)")
         }
         let pool = PostgresPool(
-            configuration: .init(url: configuration.databaseURL, maxConnections: configuration.poolSize, applicationName: "context0-worker"),
+            configuration: .init(
+                url: configuration.databaseURL, maxConnections: configuration.poolSize, applicationName: "context0-worker",
+                limits: configuration.databaseLimits),
             logger: logger)
         let queue = JobQueue()
         let classifier = try await MemoryClassifier(embedder: embedder)

@@ -18,6 +18,9 @@ struct WorkerConfiguration: Sendable {
     var llm: LLMConfiguration?
     var webhooks: WebhookSettings
     var rateLimits: RateLimitOverrides
+    /// Statement, lock and idle-transaction time limits and pool time-outs of the worker's
+    /// sessions (`WORKER_DATABASE_…_MS`, see `DatabaseLimits`).
+    var databaseLimits: DatabaseLimits
 
     /// Reads `DATABASE_URL` (or the embedded server), `WORKER_QUEUES` (`name=concurrency,…`),
     /// and the `WORKER_*_MS` intervals.
@@ -26,6 +29,11 @@ struct WorkerConfiguration: Sendable {
             throw ConfigurationError("DATABASE_URL is not set and no embedded PostgreSQL was found (run `make run` or scripts/postgres.sh start)")
         }
         databaseURL = url
+        do {
+            databaseLimits = try DatabaseLimits(environment: environment, prefix: "WORKER_DATABASE_", defaults: .worker)
+        } catch let error as DatabaseLimits.InvalidSetting {
+            throw ConfigurationError(error.description)
+        }
         let queues = try Self.parseQueues(queuesOverride ?? environment["WORKER_QUEUES"] ?? "default=20,ingest=4,embedding=2,extraction=2,maintenance=2,webhooks=8")
         processor = JobProcessorConfiguration(queues: queues)
         func milliseconds(_ name: String) throws -> Duration? {

@@ -19,6 +19,8 @@ import Postgres
 public final class TestServer: Sendable {
     public let database: TestDatabase
     public let pool: PostgresPool
+    /// What stands between the API and PostgreSQL, with `run(proxyingDatabase: true)`.
+    public let databaseProxy: TCPProxy?
     public let worker: ChildProcess?
     /// The secret the API verifies JWTs with.
     public let jwtSecret: String
@@ -52,9 +54,13 @@ public final class TestServer: Sendable {
         "LOG_LEVEL": "notice",
     ]
 
-    private init(database: TestDatabase, pool: PostgresPool, worker: ChildProcess?, jwtSecret: String, client: any TestClientProtocol) {
+    private init(
+        database: TestDatabase, pool: PostgresPool, worker: ChildProcess?, jwtSecret: String, client: any TestClientProtocol,
+        databaseProxy: TCPProxy? = nil
+    ) {
         self.database = database
         self.pool = pool
+        self.databaseProxy = databaseProxy
         self.worker = worker
         self.jwtSecret = jwtSecret
         self.client = client
@@ -63,25 +69,33 @@ public final class TestServer: Sendable {
     /// Runs `body` with a fresh database, the API in process and (when `workerQueues` is
     /// not nil) a worker process serving those queues, all started with `environment` over
     /// `baseEnvironment`; stops them and drops the database afterwards.
+    ///
+    /// With `proxyingDatabase`, the API (not the worker, not `pool`) reaches PostgreSQL through
+    /// a `TCPProxy` (`databaseProxy`) that the test can make refuse or stop answering.
     public static func run(
-        _ environment: [String: String] = [:], workerQueues: String? = TestServer.workerQueues,
+        _ environment: [String: String] = [:], workerQueues: String? = TestServer.workerQueues, proxyingDatabase: Bool = false,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         // Only servers with a worker take a slot: a worker process is what the machine
         // cannot carry many of at once (see ServerSlots).
         if workerQueues == nil {
-            try await start(environment, workerQueues: nil, body)
+            try await start(environment, workerQueues: nil, proxyingDatabase: proxyingDatabase, body)
         } else {
-            try await ServerSlots.shared.withSlot { try await start(environment, workerQueues: workerQueues, body) }
+            try await ServerSlots.shared.withSlot {
+                try await start(environment, workerQueues: workerQueues, proxyingDatabase: proxyingDatabase, body)
+            }
         }
     }
 
     private static func start(
-        _ environment: [String: String], workerQueues: String?, _ body: @Sendable (TestServer) async throws -> Void
+        _ environment: [String: String], workerQueues: String?, proxyingDatabase: Bool, _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await TestDatabase.with { database, pool in
             // Inherited variables come last (ChildProcess puts them under what it is given).
             let settings = baseEnvironment.merging(environment) { $1 }.merging(["DATABASE_URL": database.url]) { $1 }
+            let proxy = try proxyingDatabase ? TCPProxy(inFrontOf: database.url) : nil
+            defer { proxy?.stop() }
+            let apiSettings = try settings.merging(["DATABASE_URL": proxy?.url(replacing: database.url) ?? database.url]) { $1 }
             var worker: ChildProcess?
             defer { worker?.stopNow() }
             if let workerQueues {
@@ -89,10 +103,11 @@ public final class TestServer: Sendable {
                     environment: ChildProcess.fastWorkerSettings(queues: workerQueues, maintenanceMilliseconds: 300).merging(settings) { $1 },
                     pool: pool)
             }
-            let application = try await makeApplication(settings)
+            let application = try await makeApplication(apiSettings)
             let started = worker
             try await application.test(.router) { client in
-                try await body(TestServer(database: database, pool: pool, worker: started, jwtSecret: settings["JWT_SECRET"] ?? "", client: client))
+                try await body(TestServer(
+                    database: database, pool: pool, worker: started, jwtSecret: settings["JWT_SECRET"] ?? "", client: client, databaseProxy: proxy))
             }
         }
     }

@@ -2,12 +2,14 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Postgres
 
 /// Turns every error into the response shape of the API it belongs to, once, at the edge:
 /// the Context API answers `{"response": …, "error": …}`, the Context0 API its envelope
 /// `{"success": false, "message": …, "error": {code, details, field}}`. Routes declare their
 /// family (`ProtectedRoutes`) and render their own errors through `response(for:family:)`;
 /// this middleware answers for requests that reach no route, placed by their path.
+/// A database that cannot serve now is a 503 with `Retry-After`, a unique violation a 409.
 /// Unexpected errors become a 500 whose body says nothing about internals; they are logged.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -31,6 +33,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error
+        case let error as PostgresError where error.isUnavailable:
+            return .unavailable()
+        case let error as PostgresError where error.sqlState == PostgresError.uniqueViolation:
+            return APIError(status: .conflict, code: .conflict, message: "this conflicts with something that exists")
         case is NIOTooManyBytesError:
             return APIError(status: .contentTooLarge, code: .payloadTooLarge, message: "the request body is too large")
         case let error as HTTPError:

@@ -18,6 +18,7 @@ enum Context0Operations {
             "422": error("a field is invalid (VALIDATION_ERROR, with field)"),
             "429": error("over the hourly rate limit of the route's class, or a used-up quota (RATE_LIMIT_EXCEEDED, QUOTA_EXCEEDED), with Retry-After"),
             "500": error("internal error (INTERNAL_ERROR)"),
+            "503": error("the database cannot serve now (SERVICE_UNAVAILABLE), with Retry-After"),
         ]
         if body { responses["400"] = error("the body is not a readable JSON object"); responses["413"] = error("the body is over 10 MiB") }
         if notFound { responses["404"] = error("no such resource of the caller's (RESOURCE_NOT_FOUND)") }

@@ -10,6 +10,7 @@ enum ContextOperations {
             "413": Doc.contextError("the body is over 10 MiB"),
             "429": Doc.contextError("over the hourly rate limit of the route's class, or a used-up quota (RATE_LIMIT_EXCEEDED, QUOTA_EXCEEDED), with Retry-After"),
             "500": Doc.contextError("internal error"),
+            "503": Doc.contextError("the database cannot serve now (SERVICE_UNAVAILABLE), with Retry-After"),
         ]
     }
 

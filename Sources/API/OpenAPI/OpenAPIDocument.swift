@@ -17,6 +17,7 @@ enum OpenAPIDocument {
             "security": [["bearer": [String]()]],
             "paths": Context0Operations.paths.merging(UsageOperations.paths) { $1 }.merging([
                 "/api/v1/ping": ["get": ping],
+                "/api/v1/ready": ["get": ready],
                 "/api/v1/openapi.json": ["get": openAPI],
                 "/api/v1/context/add": ["post": ContextOperations.add],
                 "/api/v1/context/search": ["post": ContextOperations.search],
@@ -55,6 +56,19 @@ enum OpenAPIDocument {
         ]
     }
 
+    static var ready: [String: Any] {
+        [
+            "summary": "Readiness (no authentication): 200 while the database answers, 503 otherwise",
+            "security": [[String: Any]](),
+            "responses": [
+                "200": json("ready", object([
+                    "success": ["type": "boolean", "const": true], "message": string, "data": object(["database": ["type": "string", "const": "ok"]]),
+                ], required: ["success", "message", "data"])),
+                "503": json("the database does not answer (SERVICE_UNAVAILABLE), with Retry-After", ["$ref": "#/components/schemas/Error"]),
+            ],
+        ]
+    }
+
     static var openAPI: [String: Any] {
         [
             "summary": "This document (no authentication)",
@@ -74,6 +88,7 @@ enum OpenAPIDocument {
                 "404": json("no such job of the caller's", ["$ref": "#/components/schemas/Error"]),
                 "422": json("the id is not a positive whole number (VALIDATION_ERROR, field id)", ["$ref": "#/components/schemas/Error"]),
                 "429": json("over the hourly rate limit (RATE_LIMIT_EXCEEDED), with Retry-After", ["$ref": "#/components/schemas/Error"]),
+                "503": json("the database cannot serve now (SERVICE_UNAVAILABLE), with Retry-After", ["$ref": "#/components/schemas/Error"]),
             ],
         ]
     }

@@ -1,7 +1,8 @@
 import Hummingbird
 
-/// `GET /api/v1/ping`, the unauthenticated health check of the Context0 spec, and
-/// `GET /api/v1/openapi.json`, this server's OpenAPI document (also unauthenticated).
+/// `GET /api/v1/ping`, the unauthenticated health check of the Context0 spec, `GET
+/// /api/v1/ready` (200 when the database answers, 503 otherwise), and `GET
+/// /api/v1/openapi.json`, this server's OpenAPI document (all three unauthenticated).
 struct PingRoutes: Sendable {
     let database: DatabaseHealth
 
@@ -20,6 +21,12 @@ struct PingRoutes: Sendable {
         group.get("ping") { _, _ in
             let reachable = await database.isReachable()
             return PingResponse(success: true, message: "pong", data: .init(version: "1.0.0", database: reachable ? "ok" : "unavailable"))
+        }
+        // For load balancers and orchestrators: take this process out of rotation while it
+        // cannot reach the database, and back in when it can.
+        group.get("ready") { _, _ -> Response in
+            guard await database.isReachable() else { throw APIError.unavailable("not ready: the database does not answer") }
+            return try JSONResponse.make(.ok, ["success": true, "message": "ready", "data": ["database": "ok"]])
         }
         group.get("openapi.json") { _, _ in
             try JSONResponse.make(.ok, OpenAPIDocument.json())
