@@ -64,18 +64,22 @@ extension ContextStore {
             """).rows.map { (try $0.decode("id"), try $0.decode("text")) }
     }
 
-    /// Stores embeddings, marking those nodes indexed, and the document too once every node is.
+    /// Stores embeddings, marking those nodes indexed, and the document too once every node is;
+    /// run it in a transaction (the job does). Only nodes still without an embedding are
+    /// written and metered, so a retry after a crash neither bills a chunk twice nor emits
+    /// `context.indexed` twice.
     public func storeEmbeddings(_ embeddings: [(id: UUID, vector: [Float])], documentID: UUID, on connection: PostgresConnection) throws {
         if !embeddings.isEmpty {
             try connection.query("""
+                WITH stored AS (
+                    UPDATE context_nodes n SET embedding = e.vector::vector, indexed = true, updated_at = now()
+                    FROM unnest(\(embeddings.map(\.id))::uuid[], \(embeddings.map { PostgresVector($0.vector).postgresText })::text[]) AS e (id, vector)
+                    WHERE n.id = e.id AND n.embedding IS NULL
+                    RETURNING n.user_id
+                )
                 INSERT INTO usage_hourly (user_id, metric, hour, quantity)
-                SELECT user_id, \(UsageMetric.embeddedChunks), date_trunc('hour', now()), \(embeddings.count) FROM context_documents WHERE id = \(documentID)
+                SELECT user_id, \(UsageMetric.embeddedChunks), date_trunc('hour', now()), count(*) FROM stored GROUP BY user_id
                 ON CONFLICT (user_id, metric, hour) DO UPDATE SET quantity = usage_hourly.quantity + excluded.quantity
-                """)
-            try connection.query("""
-                UPDATE context_nodes n SET embedding = e.vector::vector, indexed = true, updated_at = now()
-                FROM unnest(\(embeddings.map(\.id))::uuid[], \(embeddings.map { PostgresVector($0.vector).postgresText })::text[]) AS e (id, vector)
-                WHERE n.id = e.id
                 """)
         }
         let indexed = try connection.query("""

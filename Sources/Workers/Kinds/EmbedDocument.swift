@@ -5,7 +5,7 @@ import Jobs
 import Postgres
 
 /// `context.embed`: embeds a document's nodes that have none yet, in batches, and marks the
-/// document indexed when all are. Running twice embeds nothing twice.
+/// document indexed when all are. Running twice embeds, bills and announces nothing twice.
 struct EmbedDocument: Sendable {
     let store: ContextStore
     let pool: PostgresPool
@@ -19,7 +19,9 @@ struct EmbedDocument: Sendable {
             }
             let vectors = nodes.isEmpty ? [] : try await embedder.embed(nodes.map(\.text))
             let embeddings = zip(nodes, vectors).map { (id: $0.id, vector: $1) }
-            try await pool.withConnection { [store] in
+            // Vectors, metering, the document's state and its event commit together: a crash
+            // leaves all of them or none, and the retry finds the nodes done.
+            try await pool.withTransaction { [store] in
                 try store.storeEmbeddings(embeddings, documentID: job.documentID, on: $0)
             }
             if nodes.count < Self.batchSize { return .completed }
