@@ -84,4 +84,25 @@ import Testing
             server.expectError(try await server.get("/analytics/usage", token: reader), 403, code: "INSUFFICIENT_PERMISSIONS")
         }
     }
+
+    /// Daily growth counts each live memory into its day and keeps a running total that
+    /// starts with the memories made before the range (one pass over them, however long the
+    /// range).
+    @Test func memoryGrowthCountsDaysAndRunningTotals() async throws {
+        try await TestServer.run(workerQueues: nil) { server in
+            let user = TestServer.newUser("growth")
+            let token = server.token(user)
+            for (text, day) in [("Before the range.", "2026-01-01T10:00:00Z"), ("On the third.", "2026-01-03T23:59:00Z"),
+                                ("On the fifth.", "2026-01-05T00:00:00Z"), ("After the range.", "2026-01-06T08:00:00Z")] {
+                let memory = try server.data(try await server.post("/memories", token: token, ["text": text, "category": "misc", "emotion": "neutral"]), 201)
+                let id = try #require(memory["id"]?.string.flatMap(UUID.init(uuidString:)))
+                _ = try await server.pool.query("UPDATE memories SET created_at = \(day)::timestamptz WHERE id = \(id)")
+            }
+            let memories = try server.data(try await server.get("/analytics/memories?start_date=2026-01-02&end_date=2026-01-05", token: token))
+            let growth = try #require(memories["growth"]?.array)
+            let points = growth.map { [$0["date"]?.string ?? "?", String($0["created"]?.int ?? -1), String($0["total"]?.int ?? -1)] }
+            #expect(points == [["2026-01-02", "0", "1"], ["2026-01-03", "1", "2"], ["2026-01-04", "0", "2"], ["2026-01-05", "1", "3"]], "\(growth)")
+            #expect(memories["created_in_range"]?.int == 2, "\(memories)")
+        }
+    }
 }

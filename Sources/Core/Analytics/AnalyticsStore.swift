@@ -54,18 +54,22 @@ public struct AnalyticsStore: Sendable {
     }
 
     /// One point per day of `[from, to)`: live memories created that day and the running
-    /// total of live memories at its end.
+    /// total of live memories at its end. One pass over the user's memories, whatever the
+    /// range: each is counted into its day once, and the totals are a running sum.
     public func memoryGrowth(userID: String, from: Date, to: Date, on connection: PostgresConnection) throws -> [(day: Date, created: Int, total: Int)] {
         try connection.query("""
-            WITH live AS (
-                SELECT created_at FROM memories WHERE user_id = \(userID) AND deleted_at IS NULL AND superseded_by IS NULL
-            ), days AS (
+            WITH days AS (
                 SELECT generate_series(date_trunc('day', \(from)::timestamptz, 'UTC'), \(to)::timestamptz - interval '1 microsecond', interval '1 day') AS day
+            ), per_day AS (
+                SELECT date_trunc('day', created_at, 'UTC') AS day, count(*) AS created FROM memories
+                WHERE user_id = \(userID) AND deleted_at IS NULL AND superseded_by IS NULL
+                  AND created_at < (SELECT max(day) + interval '1 day' FROM days)
+                GROUP BY 1
             )
-            SELECT d.day,
-                   (SELECT count(*) FROM live WHERE created_at >= d.day AND created_at < d.day + interval '1 day')::bigint AS created,
-                   (SELECT count(*) FROM live WHERE created_at < d.day + interval '1 day')::bigint AS total
-            FROM days d ORDER BY d.day
+            SELECT d.day, coalesce(p.created, 0)::bigint AS created,
+                   ((SELECT coalesce(sum(created), 0) FROM per_day WHERE day < (SELECT min(day) FROM days))
+                    + sum(coalesce(p.created, 0)) OVER (ORDER BY d.day))::bigint AS total
+            FROM days d LEFT JOIN per_day p ON p.day = d.day ORDER BY d.day
             """).rows.map { (try $0.decode("day"), try $0.decode("created"), try $0.decode("total")) }
     }
 
