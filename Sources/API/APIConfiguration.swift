@@ -28,6 +28,9 @@ public struct APIConfiguration: Sendable {
     /// `API_KEY_UNKNOWN_CACHE_SECONDS`: how long a key the database does not know is
     /// answered 401 without asking again; 0 asks every time.
     public var unknownAPIKeyCacheSeconds: Int
+    /// `API_SHUTDOWN_TIMEOUT_MS`: after SIGTERM/SIGINT, how long requests in flight may take
+    /// before the process exits anyway (`ShutdownDeadline`).
+    public var shutdownTimeout: Duration
     /// `METERING=off`: no rate limits and no request counting (for private deployments that
     /// bill nobody, and for measuring what metering costs). Users are still created and
     /// disabled users still refused.
@@ -71,6 +74,7 @@ public struct APIConfiguration: Sendable {
         http = try HTTPServerSettings(environment: environment)
         apiKeyCacheSeconds = try ConfigurationError.integer("API_KEY_CACHE_SECONDS", in: environment, range: 0...86_400) ?? 30
         unknownAPIKeyCacheSeconds = try ConfigurationError.integer("API_KEY_UNKNOWN_CACHE_SECONDS", in: environment, range: 0...86_400) ?? 10
+        shutdownTimeout = .milliseconds(try ConfigurationError.integer("API_SHUTDOWN_TIMEOUT_MS", in: environment, range: 1...3_600_000) ?? 10_000)
         switch environment["METERING"]?.lowercased() ?? "on" {
         case "on", "1", "true": metering = true
         case "off", "0", "false": metering = false

@@ -25,6 +25,8 @@ struct APICommand {
         }
         logger.info("language model: \(model.map { "\($0.modelName) (llm mode)" } ?? "none (offline mode)")")
         let application = buildApplication(configuration: configuration, embedder: embedder, model: model, logger: logger)
+        let deadline = ShutdownDeadline(deadline: configuration.shutdownTimeout, logger: logger)
+        defer { withExtendedLifetime(deadline) {} }
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 }

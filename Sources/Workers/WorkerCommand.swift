@@ -60,6 +60,9 @@ struct WorkerCommand: AsyncParsableCommand {
                 services: [.init(service: pool), .init(service: processor)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        // Running jobs get the shutdown time-out, releasing the rest a few seconds more.
+        let deadline = ShutdownDeadline(deadline: configuration.processor.shutdownTimeout + .seconds(5), logger: logger)
+        defer { withExtendedLifetime(deadline) {} }
         do {
             try await group.run()
         } catch {

@@ -8,14 +8,15 @@ import Testing
 /// its new text (embedding and inferred category), not the old one.
 extension OfflineMemoryAPI {
     @Suite struct IndexRace {
-        /// Waits until a backend of `application` waits on the memory's row lock: held by
-        /// `locker` (a backend pid), or queued behind another waiter for it.
-        static func waitBlocked(_ server: TestServer, _ application: String, by locker: Int) async throws {
+        /// Waits until a backend of `application` running a statement that contains `query`
+        /// waits on a lock (the memory's row lock a test holds, or a place behind another
+        /// waiter for it).
+        static func waitBlocked(_ server: TestServer, _ application: String, query: String = "FROM memories m") async throws {
             try await eventually("\(application) to wait on the memory's row lock", timeout: .seconds(120), interval: .milliseconds(20)) {
                 try await server.pool.query("""
                     SELECT count(*) AS n FROM pg_stat_activity
                     WHERE datname = current_database() AND application_name = \(application)
-                      AND cardinality(pg_blocking_pids(pid)) > 0 AND position('FROM memories m' IN query) > 0
+                      AND cardinality(pg_blocking_pids(pid)) > 0 AND position(\(query) IN query) > 0
                     """).first!.decode("n", as: Int.self) > 0
             }
         }
@@ -39,14 +40,13 @@ extension OfflineMemoryAPI {
             let id = try #require(created["id"]?.string)
             let uuid = try #require(UUID(uuidString: id))
             let createJob = try #require(created["job_id"]?.int)
-            let lockerPID = try #require(try await locker.run("SELECT pg_backend_pid() AS pid").first?.decode("pid", as: Int.self))
             try await locker.run("BEGIN")
             try await locker.run("SELECT id FROM memories WHERE id = \(uuid) FOR UPDATE")
             try await server.pool.withConnection { try queue.setPaused(false, queue: "embedding", on: $0) }
 
             // The job reads the old text, embeds it and waits for the row to store the result.
             do {
-                try await Self.waitBlocked(server, "context0-worker", by: lockerPID)
+                try await Self.waitBlocked(server, "context0-worker")
             } catch {
                 _ = try? await locker.run("COMMIT")
                 throw error
@@ -54,7 +54,7 @@ extension OfflineMemoryAPI {
             let newText = "I bake sourdough bread every weekend."
             let put = Task { try await server.put("/memories/\(id)", token: token, ["text": newText, "reason": "wrong memory"]) }
             do {
-                try await Self.waitBlocked(server, "context0-api", by: lockerPID)
+                try await Self.waitBlocked(server, "context0-api")
             } catch {
                 _ = try? await locker.run("COMMIT")
                 _ = try? await put.value
