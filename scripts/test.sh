@@ -8,8 +8,8 @@
 # fresh clone it takes about two thirds of a release build's time, and the suite runs as
 # fast (the embedding model's modules are optimised in debug builds too; see Package.swift).
 # The test that restarts PostgreSQL runs last, alone, and only against the embedded server.
-# Then the SDK tests and the short form of `make fuzz` (scripts/fuzz.sh) against the same
-# executables. It ends with how long each phase took (also when a phase fails).
+# Then the tests of the scripts (Tests/Scripts), the SDK tests and the short form of
+# `make fuzz` (scripts/fuzz.sh) against the same executables. It ends with how long each phase took (also when a phase fails).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
@@ -66,6 +66,10 @@ if ((embedded)); then
 else
     echo "test.sh: DATABASE_URL points at an external server: skipping ServerRestartTests (they restart PostgreSQL)" >&2
 fi
+
+# --- the scripts' own tests: make run's supervisor (Tests/Scripts) -------------------------
+start_phase scripts
+python3 Tests/Scripts/test_supervise.py
 
 # --- SDK tests: the Python and JavaScript SDKs over HTTP against the executables just built
 start_phase sdk-tests
