@@ -72,11 +72,14 @@ import Testing
 
     @Test func aCallerWaitsForAConnectionAtMostTheAcquireTimeOut() async throws {
         try await Self.withPool(connections: 1) { pool in
-            let busy = Task { try await pool.withConnection { _ in Thread.sleep(forTimeInterval: 3) } }
+            // The one connection is held, on the pool's own thread, until the test lets it go.
+            let release = DispatchSemaphore(value: 0)
+            let busy = Task { try await pool.withConnection { _ in release.wait() } }
             // Until the one connection is taken, a query gets it.
             try await eventually("the one connection is busy") { (try? await pool.query("SELECT 1")) == nil }
             let failure = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
             #expect(failure?.kind == .unavailable, "\(String(describing: failure))")
+            release.signal()
             _ = try await busy.value
             let after = try await Self.one(pool)
             #expect(after == 1, "free again")
