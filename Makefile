@@ -1,5 +1,5 @@
 # Context0 — the two commands are `make run` and `make test` (see README.md).
-.PHONY: run test test-sdks build bench-queue bench-embed db-start db-stop db-url migrate bench-memories bench-api bench-usage bench-chunker fuzz
+.PHONY: run test test-sdks build bench-queue bench-embed db-start db-stop db-url migrate bench-memories bench-api bench-usage bench-chunker fuzz test-faults
 
 run:
 	@scripts/run.sh
@@ -28,6 +28,11 @@ bench-api: ; @Benchmarks/API/run.sh
 bench-usage: ; @Benchmarks/Usage/run.sh
 
 bench-chunker: ; @Benchmarks/Chunker/run.sh
+
+# Kills workers, the API and PostgreSQL under load and accounts for every write, job,
+# webhook and billed unit (scripts/faults.sh, docs/reliability.md). About 3 minutes.
+test-faults: build
+	@scripts/faults.sh
 
 # Schemathesis against the served OpenAPI document, long form (scripts/fuzz.sh).
 fuzz: build

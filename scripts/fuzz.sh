@@ -106,16 +106,14 @@ trap 'exit 130' INT TERM
 # --- a database of its own, migrated ---------------------------------------------------
 ensure_database
 admin_url="$DATABASE_URL"
-fuzz_db="context0_fuzz_$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')"
+fuzz_db="$(scratch_database_name context0_fuzz)"
 run_sql "CREATE DATABASE $fuzz_db"
-FUZZ_DATABASE_URL="$("$PYTHON" -c 'import sys, urllib.parse as u
-p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$DATABASE_URL" "$fuzz_db")"
-DATABASE_URL="$FUZZ_DATABASE_URL" "$BIN/context0-admin" migrate >"$WORK/migrate.log" 2>&1 ||
-    { cat "$WORK/migrate.log" >&2; die "migrations failed"; }
+FUZZ_DATABASE_URL="$(database_url_for "$DATABASE_URL" "$fuzz_db")"
+migrate_at "$FUZZ_DATABASE_URL" "$WORK/migrate.log" || die "migrations failed"
 
 # --- the API and one worker ------------------------------------------------------------
 # A secret of this run's own: the hooks mint the hostile JWTs with it.
-JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+JWT_SECRET="$(random_secret)"
 # Is process $1 still running? (kill -0 also succeeds for a child that exited unwaited.)
 alive() {
     local stat
@@ -123,7 +121,6 @@ alive() {
     stat="${stat##*) }"
     [[ "${stat%% *}" != Z ]]
 }
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Offline (no LLM_*), the native embedder with one thread, private webhook targets refused.
 # Metered as in production, with limits no run reaches; hard quotas are only flagged by the

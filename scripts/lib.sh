@@ -60,3 +60,27 @@ run_sql_at() {
 with psycopg.connect(sys.argv[1], autocommit=True) as c: c.execute(sys.argv[2])' "$1" "$2"
     fi
 }
+
+# --- scratch databases and processes of scripts that start their own (fuzz.sh, test-sdks.sh,
+# faults.sh); they need $PYTHON (the scripts' virtualenv) and $BIN (the executables).
+
+# scratch_database_name PREFIX: a fresh name, PREFIX_<12 hex digits>.
+scratch_database_name() { echo "${1}_$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')"; }
+
+# database_url_for URL NAME: URL with its database replaced by NAME.
+database_url_for() {
+    "$PYTHON" -c 'import sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$1" "$2"
+}
+
+# migrate_at URL LOG: applies the migrations to URL with $BIN/context0-admin, its output in
+# LOG (shown when it fails).
+migrate_at() {
+    DATABASE_URL="$1" "$BIN/context0-admin" migrate >"$2" 2>&1 || { cat "$2" >&2; return 1; }
+}
+
+# random_secret: 32 random bytes as hex, e.g. a JWT_SECRET of a run's own.
+random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+
+# free_port: a loopback TCP port nobody listens on right now.
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

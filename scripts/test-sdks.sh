@@ -83,16 +83,13 @@ trap 'exit 130' INT TERM
 
 ensure_database
 admin_url="$DATABASE_URL"
-sdk_db="context0_sdk_$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')"
+sdk_db="$(scratch_database_name context0_sdk)"
 run_sql "CREATE DATABASE $sdk_db"
-SDK_DATABASE_URL="$("$PYTHON" -c 'import sys, urllib.parse as u
-p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$DATABASE_URL" "$sdk_db")"
-DATABASE_URL="$SDK_DATABASE_URL" "$BIN/context0-admin" migrate >"$WORK/migrate.log" 2>&1 ||
-    { cat "$WORK/migrate.log" >&2; die "migrations failed"; }
+SDK_DATABASE_URL="$(database_url_for "$DATABASE_URL" "$sdk_db")"
+migrate_at "$SDK_DATABASE_URL" "$WORK/migrate.log" || die "migrations failed"
 
 # A secret of this run's own (not .data/jwt-secret): the tests mint their tokens with it.
-JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+JWT_SECRET="$(random_secret)"
 
 # Every process gets the run's database and secret, offline mode, and private webhook targets.
 start() { # start NAME COMMAND [ENV=VALUE...]

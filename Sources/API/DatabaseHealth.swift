@@ -21,7 +21,17 @@ final class DatabaseHealth: Sendable {
         if let cached = cache.withLock({ $0 }), ContinuousClock.now - cached.checkedAt < .seconds(1) {
             return cached.reachable
         }
-        let reachable = (try? await pool.query("SELECT 1")) != nil
+        let reachable: Bool
+        do {
+            try await pool.query("SELECT 1")
+            reachable = true
+        } catch let error as PostgresError where error.kind == .unavailable && !pool.isFailingFast {
+            // Every connection busy past the acquire time-out: the database answers, just not
+            // to one more caller now. Not a reason to take this process out of rotation.
+            reachable = true
+        } catch {
+            reachable = false
+        }
         cache.withLock { $0 = (ContinuousClock.now, reachable) }
         return reachable
     }

@@ -29,7 +29,9 @@ public final class ShutdownDeadline {
                 Thread.detachNewThread {
                     Thread.sleep(forTimeInterval: Double(deadline.components.seconds) + Double(deadline.components.attoseconds) * 1e-18)
                     logger.critical("graceful shutdown did not finish within \(deadline): exiting now")
-                    exit(1)
+                    // _exit, not exit: exit handlers would run while other threads still do.
+                    fflush(nil)
+                    _exit(1)
                 }
             }
             source.resume()

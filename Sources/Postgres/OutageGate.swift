@@ -19,24 +19,28 @@ final class OutageGate: Sendable {
     enum Admission {
         case normal
         /// The one call let through to find out whether the server is back: it must report
-        /// `succeeded()` or `failed()`.
+        /// `succeeded()` or `failed()`, or `abandonProbe()` when it never got to connect.
         case probe
+
+        var isProbe: Bool { if case .probe = self { true } else { false } }
     }
 
     let window: Duration
-    private let state = Mutex(State.closed)
+    /// The state, and how many connections were made so far (a failure that began before
+    /// the latest success is stale), under one lock.
+    private let state = Mutex((state: State.closed, successes: 0))
 
     init(window: Duration) {
         self.window = window
     }
 
     func admit(now: ContinuousClock.Instant = .now) throws -> Admission {
-        try state.withLock { state in
-            switch state {
+        try state.withLock { gate in
+            switch gate.state {
             case .closed:
                 return .normal
             case .open(let until) where now >= until:
-                state = .probing
+                gate.state = .probing
                 return .probe
             case .open, .probing:
                 throw PostgresError(kind: .unavailable, message: "the database was unreachable moments ago")
@@ -47,8 +51,8 @@ final class OutageGate: Sendable {
     /// True while calls fail at once: within the window after a connection failure, and while
     /// a probe is out. After the window, the next call probes.
     func isFailingFast(now: ContinuousClock.Instant = .now) -> Bool {
-        state.withLock { state in
-            switch state {
+        state.withLock { gate in
+            switch gate.state {
             case .closed: false
             case .open(let until): now < until
             case .probing: true
@@ -56,21 +60,32 @@ final class OutageGate: Sendable {
         }
     }
 
-    /// The server answered (whatever it answered).
+    /// How many connections were made so far; give it to `failed(since:)`.
+    var generation: Int { state.withLock { $0.successes } }
+
+    /// A connection was made (or a live one reused).
     func succeeded() {
-        state.withLock { $0 = .closed }
+        state.withLock {
+            $0.successes += 1
+            $0.state = .closed
+        }
     }
 
-    /// A connection could not be made or broke.
-    func failed(now: ContinuousClock.Instant = .now) {
-        state.withLock { $0 = .open(until: now + window) }
+    /// A connection attempt that began at `generation` failed. Ignored when a connection was
+    /// made since it began: an attempt started during the outage and ending after the server
+    /// came back must not close the door again.
+    func failed(since generation: Int, now: ContinuousClock.Instant = .now) {
+        state.withLock {
+            guard $0.successes == generation else { return }
+            $0.state = .open(until: now + window)
+        }
     }
 
     /// A probe ended without learning anything (e.g. it was cancelled before connecting):
     /// the next call probes again.
     func abandonProbe(now: ContinuousClock.Instant = .now) {
-        state.withLock { state in
-            if case .probing = state { state = .open(until: now) }
+        state.withLock { gate in
+            if case .probing = gate.state { gate.state = .open(until: now) }
         }
     }
 }

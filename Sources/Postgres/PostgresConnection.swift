@@ -129,11 +129,17 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// False when the connection is closed or the server has gone away. Cheap: it only
     /// looks at whether the socket has something to read (a dying server says goodbye).
+    ///
+    /// A server that ended the session first sends its FATAL message, then closes: the first
+    /// read takes the message and leaves the status OK, only the next one meets the end of
+    /// the stream. So the socket is read for as long as it has something (a few times at
+    /// most), and a connection the server has closed is never handed out to fail its caller.
     public var isHealthy: Bool {
         guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
-        guard Self.waitReadable(PQsocket(handle), timeoutMilliseconds: 0) else { return true }
-        guard PQconsumeInput(handle) == 1 else { return false }
-        while let notice = PQnotifies(handle) { PQfreemem(notice) }
+        for _ in 0..<8 where Self.waitReadable(PQsocket(handle), timeoutMilliseconds: 0) {
+            guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else { return false }
+            while let notice = PQnotifies(handle) { PQfreemem(notice) }
+        }
         return PQstatus(handle) == CONNECTION_OK
     }
 

@@ -73,45 +73,64 @@ public final class PostgresPool: Service, Sendable {
     ///
     /// Throws `PostgresError` of kind `.unavailable` at once while the server was unreachable
     /// moments ago (with `failFast`), and when no connection is free within `acquireTimeout`.
+    /// The outage gate hears only of connecting: a connection made (or a live one reused)
+    /// closes it, a connection that cannot be made opens it. A session that breaks while
+    /// `body` runs (terminated, timed out idle in a transaction) is only dropped: the next
+    /// connection attempt tells whether the server is gone.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        guard let outage else { return try await leased(body) }
-        let admission = try outage.admit()
+        let admission = try outage?.admit()
+        let connected = ConnectOutcome()
         do {
-            let value = try await leased(body)
-            outage.succeeded()
-            return value
-        } catch let error as PostgresError where error.isConnectionFailure {
-            outage.failed()
-            throw error
-        } catch let error as PostgresError where error.kind == .unavailable || error.kind == .poolClosed {
-            if case .probe = admission { outage.abandonProbe() }
-            throw error
+            return try await leased(body, connected: connected)
         } catch {
-            // The server answered, if only with an error.
-            outage.succeeded()
+            if let outage, let admission, !connected.wasReported {
+                // Never got as far as connecting: timed out waiting for a slot, cancelled.
+                if admission.isProbe { outage.abandonProbe() }
+            }
             throw error
         }
     }
 
-    private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T, connected: ConnectOutcome) async throws -> T {
         let lease = try await acquire()
         let configuration = self.configuration
-        return try await threads.runIfActive { [self] in
-            var connection: PostgresConnection?
-            do {
-                connection = try Self.usable(lease, configuration: configuration)
-                let value = try body(connection!)
-                // A body that left a transaction open must not hand it to the next user.
-                release(connection, broken: connection!.isInTransaction)
-                return value
-            } catch let error as PostgresError where error.isConnectionFailure {
-                connection?.close()
-                release(nil, broken: true)
-                throw error
-            } catch {
-                release(connection, broken: connection.map { !$0.isHealthy || $0.isInTransaction } ?? true)
-                throw error
+        let outage = self.outage
+        let ticket = outage.map { _ in connected }
+        do {
+            return try await threads.runIfActive { [self] in
+                connected.markStarted()
+                var connection: PostgresConnection?
+                do {
+                    let generation = outage?.generation ?? 0
+                    do {
+                        connection = try Self.usable(lease, configuration: configuration)
+                        if let outage, let ticket { outage.succeeded(); ticket.report() }
+                    } catch let error as PostgresError where error.isConnectionFailure {
+                        if let outage, let ticket { outage.failed(since: generation); ticket.report() }
+                        throw error
+                    }
+                    let value = try body(connection!)
+                    // A body that left a transaction open must not hand it to the next user.
+                    release(connection, broken: connection!.isInTransaction)
+                    return value
+                } catch let error as PostgresError where error.isConnectionFailure {
+                    connection?.close()
+                    release(nil, broken: true)
+                    throw error
+                } catch {
+                    release(connection, broken: connection.map { !$0.isHealthy || $0.isInTransaction } ?? true)
+                    throw error
+                }
             }
+        } catch {
+            // Cancelled before a pool thread took the work: the slot was never used.
+            if !connected.started {
+                switch lease {
+                case .existing(let connection): release(connection, broken: false)
+                case .new: release(nil, broken: true)
+                }
+            }
+            throw error
         }
     }
 
@@ -143,7 +162,10 @@ public final class PostgresPool: Service, Sendable {
             return (state.idle, state.waiters)
         }
         idle.forEach { $0.close() }
-        waiters.forEach { $0.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "pool is closed")) }
+        waiters.forEach {
+            $0.timer?.cancel()
+            $0.continuation.resume(throwing: PostgresError(kind: .poolClosed, message: "pool is closed"))
+        }
         try? await threads.shutdownGracefully()
     }
 
@@ -168,6 +190,8 @@ extension PostgresPool {
     struct Waiter {
         var id: Int
         var continuation: CheckedContinuation<Lease, Error>
+        /// Fails the wait at the acquire time-out; cancelled when the wait ends otherwise.
+        var timer: Task<Void, Never>?
     }
 
     struct PoolState: ~Copyable {
@@ -189,13 +213,13 @@ extension PostgresPool {
                 }
                 let id = state.nextWaiterID
                 state.nextWaiterID += 1
-                state.waiters.append(Waiter(id: id, continuation: continuation))
-                if let timeout = configuration.acquireTimeout {
+                let timer = configuration.acquireTimeout.map { timeout in
                     Task { [self] in
-                        try? await Task.sleep(for: timeout)
+                        guard (try? await Task.sleep(for: timeout)) != nil else { return }
                         giveUp(waiter: id, after: timeout)
                     }
                 }
+                state.waiters.append(Waiter(id: id, continuation: continuation, timer: timer))
                 return nil
             }
             if let lease { continuation.resume(with: lease) }
@@ -217,7 +241,11 @@ extension PostgresPool {
         let keep = broken ? nil : connection
         if broken { connection?.close() }
         let (waiter, closeIt): (CheckedContinuation<Lease, Error>?, Bool) = state.withLock { state in
-            if !state.waiters.isEmpty { return (state.waiters.removeFirst().continuation, false) }
+            if !state.waiters.isEmpty {
+                let waiter = state.waiters.removeFirst()
+                waiter.timer?.cancel()
+                return (waiter.continuation, false)
+            }
             if state.closed || keep == nil {
                 state.open -= 1
                 return (nil, state.closed)
@@ -231,4 +259,22 @@ extension PostgresPool {
             keep?.close()
         }
     }
+}
+
+/// What became of one call's connecting, shared between the calling task and the pool
+/// thread that does the work.
+final class ConnectOutcome: Sendable {
+    private struct State {
+        var started = false
+        var reported = false
+    }
+    private let state = Mutex(State())
+
+    /// A pool thread took the work.
+    func markStarted() { state.withLock { $0.started = true } }
+    var started: Bool { state.withLock { $0.started } }
+
+    /// The outage gate was told whether connecting worked.
+    func report() { state.withLock { $0.reported = true } }
+    var wasReported: Bool { state.withLock { $0.reported } }
 }

@@ -23,7 +23,10 @@ public final class TCPProxy: Sendable {
     private let listener: Int32
     private struct State {
         var mode = Mode.forwarding
+        /// Sockets of forwarded connections: their pumps close them.
         var sockets: Set<Int32> = []
+        /// Connections held unanswered: closed here.
+        var held: Set<Int32> = []
         var accepted = 0
         var stopped = false
     }
@@ -79,26 +82,34 @@ public final class TCPProxy: Sendable {
     public var acceptedConnections: Int { state.withLock { $0.accepted } }
 
     public func set(_ mode: Mode) {
-        let cut: Set<Int32> = state.withLock { state in
+        state.withLock { state in
             state.mode = mode
-            guard mode != .forwarding else { return [] }
-            defer { state.sockets = [] }
-            return state.sockets
+            // Under the lock: a pump closes its sockets only after taking them out of the set,
+            // so no number here can belong to another socket by now.
+            if mode != .forwarding { Self.cut(&state) }
+            if mode == .forwarding { Self.closeHeld(&state) }
         }
-        cut.forEach { _ = shutdown($0, Int32(SHUT_RDWR)) }
     }
 
-    /// Stops accepting and cuts every connection.
+    /// Stops accepting and cuts every connection; the accept loop closes the listener.
     public func stop() {
-        let sockets: Set<Int32>? = state.withLock { state in
-            guard !state.stopped else { return nil }
+        state.withLock { state in
+            guard !state.stopped else { return }
             state.stopped = true
-            return state.sockets
+            Self.cut(&state)
+            Self.closeHeld(&state)
+            _ = shutdown(listener, Int32(SHUT_RDWR))
         }
-        guard let sockets else { return }
-        sockets.forEach { _ = shutdown($0, Int32(SHUT_RDWR)) }
-        _ = shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+    }
+
+    private static func cut(_ state: inout State) {
+        state.sockets.forEach { _ = shutdown($0, Int32(SHUT_RDWR)) }
+        state.sockets = []
+    }
+
+    private static func closeHeld(_ state: inout State) {
+        state.held.forEach { close($0) }
+        state.held = []
     }
 
     private func acceptLoop() {
@@ -106,6 +117,7 @@ public final class TCPProxy: Sendable {
             let client = accept(listener, nil, nil)
             guard client >= 0 else {
                 if errno == EINTR { continue }
+                close(listener)
                 return
             }
             let mode: Mode? = state.withLock { state in
@@ -116,10 +128,13 @@ public final class TCPProxy: Sendable {
             switch mode {
             case nil, .refusing:
                 close(client)
-                if mode == nil { return }
+                if mode == nil {
+                    close(listener)
+                    return
+                }
             case .blackHoling:
                 // Held open and never read: the client waits for an answer that never comes.
-                state.withLock { _ = $0.sockets.insert(client) }
+                state.withLock { _ = $0.held.insert(client) }
             case .forwarding:
                 forward(client)
             }
@@ -137,9 +152,17 @@ public final class TCPProxy: Sendable {
             close(client)
             return
         }
-        state.withLock {
-            $0.sockets.insert(client)
-            $0.sockets.insert(server)
+        // The mode may have changed while connecting: then this connection is cut at once.
+        let forwarding = state.withLock { state in
+            guard state.mode == .forwarding, !state.stopped else { return false }
+            state.sockets.insert(client)
+            state.sockets.insert(server)
+            return true
+        }
+        guard forwarding else {
+            close(server)
+            close(client)
+            return
         }
         let pumps = PumpCount()
         for (from, to) in [(client, server), (server, client)] {
@@ -150,9 +173,9 @@ public final class TCPProxy: Sendable {
                     state.withLock {
                         $0.sockets.remove(client)
                         $0.sockets.remove(server)
+                        close(client)
+                        close(server)
                     }
-                    close(client)
-                    close(server)
                 }
             }.start()
         }

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Logging
 import Postgres
 
 /// One operation of `POST /memories/batch`: `{"op": "create", …fields}`,
@@ -11,6 +12,7 @@ struct MemoryBatch {
     let userID: String
     /// How large each operation's `metadata` may be (`APIConfiguration.metadataLimits`).
     let metadataLimits: MetadataLimits
+    let logger: Logger
 
     func run(_ operation: JSONValue, index: Int) async -> [String: Any] {
         do {
@@ -41,12 +43,13 @@ struct MemoryBatch {
                 throw APIError.validation("op must be create, update or delete", field: "op")
             }
             return result
-        } catch let error as APIError {
-            var detail: [String: Any] = ["code": error.code.rawValue, "details": error.message]
-            if let field = error.field { detail["field"] = field }
-            return ["index": index, "success": false, "error": detail]
         } catch {
-            return ["index": index, "success": false, "error": ["code": APIError.Code.internalError.rawValue, "details": "internal error"]]
+            // Mapped as the edge maps a whole request's error: an outage is SERVICE_UNAVAILABLE.
+            let apiError = ErrorMiddleware<Context0RequestContext>.apiError(for: error)
+            if apiError.status == .internalServerError { logger.error("batch operation failed", metadata: ["index": "\(index)", "error": "\(error)"]) }
+            var detail: [String: Any] = ["code": apiError.code.rawValue, "details": apiError.message]
+            if let field = apiError.field { detail["field"] = field }
+            return ["index": index, "success": false, "error": detail]
         }
     }
 

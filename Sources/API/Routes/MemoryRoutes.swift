@@ -114,7 +114,7 @@ struct MemoryRoutes: Sendable {
         }
         var results = [[String: Any]]()
         for (index, operation) in operations.enumerated() {
-            results.append(await MemoryBatch(pool: pool, store: store, userID: caller.userID, metadataLimits: metadataLimits).run(operation, index: index))
+            results.append(await MemoryBatch(pool: pool, store: store, userID: caller.userID, metadataLimits: metadataLimits, logger: context.logger).run(operation, index: index))
         }
         let failed = results.filter { $0["success"] as? Bool == false }.count
         return try Envelope.make(message: "\(operations.count - failed) of \(operations.count) operations succeeded", data: [

@@ -69,6 +69,10 @@ extension ContextStore {
     /// written and metered, so a retry after a crash neither bills a chunk twice nor emits
     /// `context.indexed` twice.
     public func storeEmbeddings(_ embeddings: [(id: UUID, vector: [Float])], documentID: UUID, on connection: PostgresConnection) throws {
+        // The document first, as a delete locks it before its nodes (cascade): the same order
+        // cannot deadlock with a delete, and two runs for one document take turns, so the
+        // last to commit sees every vector and marks the document indexed. Gone: nothing to do.
+        guard try connection.query("SELECT 1 FROM context_documents WHERE id = \(documentID) FOR NO KEY UPDATE").first != nil else { return }
         if !embeddings.isEmpty {
             try connection.query("""
                 WITH stored AS (

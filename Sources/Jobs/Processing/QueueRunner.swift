@@ -112,7 +112,7 @@ final class QueueRunner: Sendable {
             } catch {
                 // Without its record a lease's crash would not count: claim for good instead.
                 context.logger.warning("cannot record a claim lease; claiming for good", metadata: ["error": "\(error)"])
-                try await session.run { connection in
+                _ = try await session.run { connection in
                     try queue.closeLease(nil, results: [], stillRunning: batch.jobs, workerID: workerID, on: connection)
                 }
                 session.release()
@@ -150,7 +150,7 @@ final class QueueRunner: Sendable {
         let (results, stillRunning) = lease.close()
         let (queue, workerID, leaseID) = (context.queue, context.workerID, lease.id)
         do {
-            try await lease.session.run { connection in
+            _ = try await lease.session.run { connection in
                 try queue.closeLease(leaseID, results: results, stillRunning: stillRunning, workerID: workerID, on: connection)
             }
             lease.session.release()
