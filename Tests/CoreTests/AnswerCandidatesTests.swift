@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func fewSentencesAreAllTakenAndShortOnesSkipped() {
-        let picked = AnswerCandidates.pick(from: ["One fact here. A. Another fact here.", "", "A third fact."])
+        let picked = AnswerCandidates.pick(from: ["One fact here. A! Another fact here.", "", "A third fact."])
         #expect(picked.map(\.text) == ["One fact here.", "A third fact.", "Another fact here."])
         #expect(picked.map(\.source) == [0, 2, 0])
     }

@@ -32,22 +32,7 @@ public enum FactExtractor {
     }
 
     static func sentences(of text: String) -> [String] {
-        var sentences = [String]()
-        var current = ""
-        for character in text {
-            if character == "\n" {
-                sentences.append(current)
-                current = ""
-                continue
-            }
-            current.append(character)
-            if ".!?".contains(character) {
-                sentences.append(current)
-                current = ""
-            }
-        }
-        sentences.append(current)
-        return sentences.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        SentenceSegmenter.sentences(of: text)
     }
 }
 

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Splits text into sentences the way a reader would. A line break always ends one. `.`, `!`
+/// and `?` end one when whitespace or the end follows, with closing quotes and brackets kept
+/// in it, except:
+///
+/// - after a known abbreviation (`Dr.`, `Mr.`, `e.g.`, `etc.`, `Inc.` …) or a single letter (an
+///   initial: `J. K. Rowling`);
+/// - when what follows starts in lower case (`Wait... what?`, `e.g. apples`);
+///
+/// and a decimal point (`3.50`) never does, as no whitespace follows it. Shared by what
+/// splits text into sentences: memory extraction and offline answers.
+public enum SentenceSegmenter {
+    /// Words that end with a period without ending a sentence, lower-cased, without it.
+    static let abbreviations: Set<String> = [
+        "dr", "mr", "mrs", "ms", "mx", "prof", "sr", "jr", "st", "mt", "ft", "rev", "gen", "col", "capt", "lt", "sgt", "gov", "sen", "rep",
+        "vs", "etc", "e.g", "i.e", "cf", "al", "approx", "ca", "no", "nos", "vol", "fig", "p", "pp", "ch", "ed", "eds",
+        "inc", "ltd", "co", "corp", "dept", "univ", "assn", "bros", "ave", "blvd", "rd",
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "a.m", "p.m",
+    ]
+
+    public static func sentences(of text: String) -> [String] {
+        let characters = Array(text)
+        var sentences = [String]()
+        var start = 0
+        var index = 0
+        func close(at end: Int) {
+            let sentence = String(characters[start..<end]).trimmingCharacters(in: .whitespaces)
+            if !sentence.isEmpty { sentences.append(sentence) }
+            start = end
+        }
+        while index < characters.count {
+            let character = characters[index]
+            if character == "\n" || character == "\r\n" {
+                close(at: index)
+                start = index + 1
+            } else if ".!?".contains(character) {
+                var end = index + 1
+                while end < characters.count, ".!?".contains(characters[end]) || closers.contains(characters[end]) { end += 1 }
+                if endsSentence(characters, terminator: index, after: end) {
+                    close(at: end)
+                }
+                index = end - 1
+            }
+            index += 1
+        }
+        close(at: characters.count)
+        return sentences
+    }
+
+    private static let closers: Set<Character> = ["\"", "'", "\u{201D}", "\u{2019}", ")", "]", "\u{BB}"]
+
+    /// Whether the terminator at `terminator` (with what closes it, up to `after`) ends a
+    /// sentence.
+    private static func endsSentence(_ characters: [Character], terminator: Int, after: Int) -> Bool {
+        // Only before whitespace or the end: `3.50`, `example.com` go on.
+        guard after == characters.count || characters[after].isWhitespace else { return false }
+        // What follows, past the whitespace: lower case continues the sentence.
+        var next = after
+        while next < characters.count, characters[next].isWhitespace, characters[next] != "\n" { next += 1 }
+        if next < characters.count, characters[next].isLowercase { return false }
+        guard characters[terminator] == "." else { return true }
+        // The word the period ends, lower-cased: an abbreviation or an initial goes on.
+        var wordStart = terminator
+        while wordStart > 0, !characters[wordStart - 1].isWhitespace, !"(\"'\u{201C}".contains(characters[wordStart - 1]) { wordStart -= 1 }
+        let word = String(characters[wordStart..<terminator]).lowercased()
+        if word.count == 1, word.first?.isLetter == true { return false }
+        return !abbreviations.contains(word)
+    }
+}
