@@ -69,9 +69,7 @@ log() { echo "faults.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 BIN="${CONTEXT0_BIN_DIR:-$ROOT/.build/release}"
-for exe in context0-api context0-worker context0-admin; do
-    [[ -x "$BIN/$exe" ]] || die "$BIN/$exe is missing: build first (swift build -c release)"
-done
+require_executables
 scripts/setup.sh
 PYTHON="$ROOT/.deps/venv/bin/python"
 
@@ -117,10 +115,7 @@ trap 'exit 130' INT TERM
 # --- a database of its own, migrated ---------------------------------------------------
 ensure_database
 admin_url="$DATABASE_URL"
-faults_db="$(scratch_database_name context0_faults)"
-run_sql "CREATE DATABASE $faults_db"
-FAULTS_DATABASE_URL="$(database_url_for "$DATABASE_URL" "$faults_db")"
-migrate_at "$FAULTS_DATABASE_URL" "$WORK/migrate.log" || die "migrations failed"
+create_scratch_database faults_db FAULTS_DATABASE_URL context0_faults "$WORK/migrate.log" || die "could not create and migrate a database"
 
 # --- the API and two workers, supervised -----------------------------------------------
 JWT_SECRET="$(random_secret)"

@@ -61,9 +61,7 @@ case "$MODE" in
 esac
 
 BIN="${CONTEXT0_BIN_DIR:-$ROOT/.build/release}"
-for exe in context0-api context0-worker context0-admin; do
-    [[ -x "$BIN/$exe" ]] || die "$BIN/$exe is missing: build first (swift build -c release)"
-done
+require_executables
 scripts/setup.sh requirements/fuzz.txt
 PYTHON="$ROOT/.deps/venv/bin/python"
 ST="$ROOT/.deps/venv/bin/st"
@@ -106,10 +104,7 @@ trap 'exit 130' INT TERM
 # --- a database of its own, migrated ---------------------------------------------------
 ensure_database
 admin_url="$DATABASE_URL"
-fuzz_db="$(scratch_database_name context0_fuzz)"
-run_sql "CREATE DATABASE $fuzz_db"
-FUZZ_DATABASE_URL="$(database_url_for "$DATABASE_URL" "$fuzz_db")"
-migrate_at "$FUZZ_DATABASE_URL" "$WORK/migrate.log" || die "migrations failed"
+create_scratch_database fuzz_db FUZZ_DATABASE_URL context0_fuzz "$WORK/migrate.log" || die "could not create and migrate a database"
 
 # --- the API and one worker ------------------------------------------------------------
 # A secret of this run's own: the hooks mint the hostile JWTs with it.

@@ -79,6 +79,25 @@ migrate_at() {
     DATABASE_URL="$1" "$BIN/context0-admin" migrate >"$2" 2>&1 || { cat "$2" >&2; return 1; }
 }
 
+# create_scratch_database NAME_VAR URL_VAR PREFIX LOG: a database of its own on the server
+# DATABASE_URL names, migrated (output in LOG). Its name goes into NAME_VAR before it is
+# created, so a cleanup trap can drop it whatever fails next; its URL into URL_VAR.
+create_scratch_database() {
+    printf -v "$1" '%s' "$(scratch_database_name "$3")"
+    run_sql_at "$DATABASE_URL" "CREATE DATABASE ${!1}" || return 1
+    printf -v "$2" '%s' "$(database_url_for "$DATABASE_URL" "${!1}")"
+    migrate_at "${!2}" "$4"
+}
+
+# require_executables: dies unless $BIN holds the API, the worker and the admin CLI (the
+# scripts that start their own build nothing).
+require_executables() {
+    local exe
+    for exe in context0-api context0-worker context0-admin; do
+        [[ -x "$BIN/$exe" ]] || { echo "$BIN/$exe is missing: build first (swift build -c release)" >&2; exit 1; }
+    done
+}
+
 # random_secret: 32 random bytes as hex, e.g. a JWT_SECRET of a run's own.
 random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 

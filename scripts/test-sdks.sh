@@ -24,9 +24,7 @@ log() { echo "test-sdks.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 BIN="${CONTEXT0_BIN_DIR:-$ROOT/.build/release}"
-for exe in context0-api context0-worker context0-admin; do
-    [[ -x "$BIN/$exe" ]] || die "$BIN/$exe is missing: build first (swift build -c release)"
-done
+require_executables
 # The test dependencies (pinned; a stamp makes this a no-op once installed).
 scripts/setup.sh requirements/sdk-test.txt
 PYTHON="$ROOT/.deps/venv/bin/python"
@@ -83,10 +81,7 @@ trap 'exit 130' INT TERM
 
 ensure_database
 admin_url="$DATABASE_URL"
-sdk_db="$(scratch_database_name context0_sdk)"
-run_sql "CREATE DATABASE $sdk_db"
-SDK_DATABASE_URL="$(database_url_for "$DATABASE_URL" "$sdk_db")"
-migrate_at "$SDK_DATABASE_URL" "$WORK/migrate.log" || die "migrations failed"
+create_scratch_database sdk_db SDK_DATABASE_URL context0_sdk "$WORK/migrate.log" || die "could not create and migrate a database"
 
 # A secret of this run's own (not .data/jwt-secret): the tests mint their tokens with it.
 JWT_SECRET="$(random_secret)"

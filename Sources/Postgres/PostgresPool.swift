@@ -95,7 +95,6 @@ public final class PostgresPool: Service, Sendable {
         let lease = try await acquire()
         let configuration = self.configuration
         let outage = self.outage
-        let ticket = outage.map { _ in connected }
         do {
             return try await threads.runIfActive { [self] in
                 connected.markStarted()
@@ -104,9 +103,9 @@ public final class PostgresPool: Service, Sendable {
                     let generation = outage?.generation ?? 0
                     do {
                         connection = try Self.usable(lease, configuration: configuration)
-                        if let outage, let ticket { outage.succeeded(); ticket.report() }
+                        if let outage { outage.succeeded(); connected.report() }
                     } catch let error as PostgresError where error.isConnectionFailure {
-                        if let outage, let ticket { outage.failed(since: generation); ticket.report() }
+                        if let outage { outage.failed(since: generation); connected.report() }
                         throw error
                     }
                     let value = try body(connection!)
