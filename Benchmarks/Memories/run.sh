@@ -2,10 +2,12 @@
 # `make bench-memories`: the Memory API end to end, in a release build, with the API and
 # WORKERS worker processes (offline mode) on this machine, on a fresh database
 # `bench_memories`. Prints RESULT lines: create and search at 1 and CLIENTS clients with
-# MEMORIES memories loaded, and chat-to-searchable. See docs/benchmarks-memories.md.
+# MEMORIES memories loaded, chat-to-searchable and create-to-searchable (by words, by
+# meaning). See docs/benchmarks-memories.md.
 #
 #   MEMORIES (100000), WORKERS (1), CLIENTS (16), CREATE_REQUESTS (500 per level),
-#   SEARCH_REQUESTS (500 per level), CHAT_MESSAGES (20), BENCH_MEMORIES_ARGS (more options),
+#   SEARCH_REQUESTS (500 per level), CHAT_MESSAGES (20), FRESH_SAMPLES (30),
+#   BENCH_MEMORIES_ARGS (more options),
 #   SKIP_BUILD=1 (use the release binaries already built)
 #
 # Uses DATABASE_URL if set, else the embedded server (started if needed, stopped after).
@@ -35,5 +37,5 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 "$BIN/context0-bench-memories" --database-url "$URL" --log-directory "$logs" \
     --memories "${MEMORIES:-100000}" --workers "${WORKERS:-1}" --clients "${CLIENTS:-16}" \
     --create-requests "${CREATE_REQUESTS:-500}" --search-requests "${SEARCH_REQUESTS:-500}" \
-    --chat-messages "${CHAT_MESSAGES:-20}" ${BENCH_MEMORIES_ARGS:-}
+    --chat-messages "${CHAT_MESSAGES:-20}" --fresh-samples "${FRESH_SAMPLES:-30}" ${BENCH_MEMORIES_ARGS:-}
 echo "Benchmarks/Memories/run.sh: done in $((SECONDS - started_at)) s (server logs: $logs)" >&2

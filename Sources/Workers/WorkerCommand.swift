@@ -48,7 +48,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let processor = JobProcessor(
             queue: queue, pool: pool, databaseURL: configuration.databaseURL,
             registry: JobKinds.registry(
-                queue: queue, pool: pool, embedder: embedder, chunker: configuration.chunker(for: embedder),
+                queue: queue, pool: pool, embedder: embedder, chunker: .fitting(embedder, modelDirectory: configuration.embedding.modelDirectory),
                 classifier: classifier,
                 finder: configuration.llm.map { LLMFactFinder(model: ChatCompletionsClient(configuration: $0, logger: logger)) }
                     ?? RuleFactFinder(),

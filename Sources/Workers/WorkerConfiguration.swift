@@ -82,17 +82,6 @@ struct WorkerConfiguration: Sendable {
         ]
     }
 
-    /// Chunks fit the native model's window, counted with its tokenizer (also when a remote
-    /// embedder is used, if the model's vocabulary is installed; else about 4 bytes a token).
-    func chunker(for embedder: any Embedder) -> TextChunker {
-        let tokenizer = (embedder as? MiniLMEmbedder)?.tokenizer
-            ?? (try? WordPieceTokenizer(vocabularyFile: embedding.modelDirectory + "/vocab.txt"))
-        if let tokenizer {
-            return TextChunker(maxTokens: 254) { tokenizer.wordPieceIDs($0).count }
-        }
-        return TextChunker(maxTokens: 254) { max(1, $0.utf8.count / 4) }
-    }
-
     /// `default=20,embedding=4` → `["default": 20, "embedding": 4]`.
     static func parseQueues(_ text: String) throws -> [String: Int] {
         var queues = [String: Int]()

@@ -147,7 +147,7 @@ struct ContextDeleteBeforeIndexing {
             ]))
             for id in ids {
                 let jobs = try await server.jobs(document: id)
-                #expect(jobs.map(\.kind) == ["context.ingest"] && jobs.allSatisfy { $0.state == "available" }, "\(id): \(jobs)")
+                #expect(jobs.map(\.kind) == ["context.embed"] && jobs.allSatisfy { $0.state == "available" }, "\(id): \(jobs)")
             }
             // One by file name, one by id; the third stays.
             #expect(try await server.contextPost("delete", token: token, .json(["source": "early.txt"])).status == 204)
@@ -162,12 +162,15 @@ struct ContextDeleteBeforeIndexing {
             #expect(kept.map(\.state) == ["available"], "the other document's job is untouched: \(kept)")
             let docs = try await server.viewDocs(token: token)
             #expect(docs["total"]?.int == 1)
-            #expect(docs["documents"]?[0]?["state"]?.string == "pending")
+            #expect(docs["documents"]?[0]?["state"]?.string == "chunked")
             #expect(docs["documents"]?[0]?["indexed"]?.bool == false)
-            // Nothing pending is found by search.
-            #expect(try await server.searchResults(token: token, "This one stays pending.").isEmpty)
+            // Chunked but never embedded: found by its words, with no similarity.
+            let hits = try await server.searchResults(token: token, "stays pending")
+            #expect(hits.map { $0["contextData"]?.string } == ["This one stays pending."], "\(hits)")
+            #expect(hits.first?["similarity"] == .null, "\(hits)")
             let view = try await server.view(token: token)
-            #expect(view["total"]?.int == 0, "no nodes before ingestion: \(view)")
+            #expect(view["total"]?.int == 1, "the unembedded node is listed: \(view)")
+            #expect(view["context"]?[0]?["indexed"]?.bool == false, "\(view)")
         }
     }
 }

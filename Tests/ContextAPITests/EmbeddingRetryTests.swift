@@ -9,22 +9,16 @@ import Testing
 /// `context.indexed` event in one transaction, and writes only nodes still without a vector:
 /// a worker that dies after the commit and is retried bills no chunk twice.
 @Suite struct EmbeddingRetryTests {
-    struct Missing: Error {}
-
     @Test func embeddingsStoredTwiceAreMeteredOnce() async throws {
         try await TestServer.run(workerQueues: nil) { server in
             let user = TestServer.newUser("embed-retry")
             let added = try await server.post("/context/add", token: server.token(user), [
-                "documents": [["content": "Tea is brewed from leaves.\n\nCoffee is brewed from roasted beans."]],
+                "documents": [["content": (1...120).map { "Tea number \($0) is brewed from leaves, coffee from roasted beans." }.joined(separator: " ")]],
             ])
             #expect(added.status == 201, "\(added)")
             let documentID = try #require(added.json?["documents"]?[0]?["id"]?.string.flatMap(UUID.init(uuidString:)))
+            // Chunked by the add itself; no worker runs, so nothing is embedded yet.
             let store = ContextStore(queue: JobQueue())
-            let chunker = TextChunker(maxTokens: 8, overlapTokens: 0) { $0.split(separator: " ").count }
-            try await server.pool.withTransaction { connection in
-                guard let document = try store.documentToIngest(id: documentID, on: connection) else { throw Missing() }
-                try store.storeChunks(chunker.chunks(of: document.content), of: document, on: connection)
-            }
             let nodes = try await server.pool.withConnection { try store.nodesToEmbed(documentID: documentID, limit: 100, on: $0) }
             try #require(nodes.count >= 2)
             let embeddings = nodes.map { (id: $0.id, vector: [Float](repeating: 0.05, count: 384)) }

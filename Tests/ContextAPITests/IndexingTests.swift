@@ -118,7 +118,7 @@ extension ContextAPI {
             #expect(docs["total"]?.int == 2, "one document each: \(docs)")
             #expect(try await server.nodeCount(document: firstID) == 1)
             #expect(try await server.view(token: token)["total"]?.int == 2)
-            #expect(try await server.jobs(document: firstID, kinds: ["context.ingest"]).count == 1, "no second ingest job for a duplicate")
+            #expect(try await server.jobs(document: firstID, kinds: ["context.embed"]).count == 1, "no second embedding job for a duplicate")
             // A different source or file name is a different document.
             let other = try await server.contextPost("add", token: token, .json(["documents": [["content": "Idempotent: the same note, added twice.", "fileName": "copy.txt"]], "source": "twice"]))
             #expect(other.json?["documents"]?[0]?["duplicate"]?.bool == false, "\(other)")
@@ -196,13 +196,13 @@ extension ContextAPI {
             #expect(Set(contextIDs).count == contextIDs.count, "no duplicate results")
         }
 
-        @Test func aDocumentMovesFromPendingToIndexed() async throws {
+        @Test func aDocumentMovesFromChunkedToIndexed() async throws {
             let server = try TestServer.shared
             let token = server.token(TestServer.newUser())
-            let answer = try await server.contextPost("add", token: token, addBody("States: pending, chunked, indexed.", source: "states"))
+            let answer = try await server.contextPost("add", token: token, addBody("States: chunked, indexed.", source: "states"))
             let entry = try #require(answer.json?["documents"]?[0])
-            #expect(entry["state"]?.string == "pending", "add answers before indexing: \(answer)")
-            #expect(entry["job_id"]?.int != nil, "the ingest job's id: \(answer)")
+            #expect(entry["state"]?.string == "chunked", "add chunks in the request and answers before embedding: \(answer)")
+            #expect(entry["job_id"]?.int != nil, "the embedding job's id: \(answer)")
             let id = try #require(entry["id"]?.string)
             try await server.waitIndexed([id])
             let docs = try await server.viewDocs(token: token)
@@ -215,9 +215,9 @@ extension ContextAPI {
             var jobs = try await server.jobs(document: id)
             try await eventually("the document's jobs to complete") {
                 jobs = try await server.jobs(document: id)
-                return jobs.count == 2 && jobs.allSatisfy { $0.state == "completed" }
+                return jobs.count == 1 && jobs.allSatisfy { $0.state == "completed" }
             }
-            #expect(jobs.map(\.kind) == ["context.ingest", "context.embed"], "\(jobs)")
+            #expect(jobs.map(\.kind) == ["context.embed"], "\(jobs)")
         }
     }
 }

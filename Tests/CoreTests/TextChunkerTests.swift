@@ -34,6 +34,26 @@ import Testing
         }
     }
 
+    /// The chunker cuts sentences by the rule the sentence segmenter uses: not after a title,
+    /// an initial, an abbreviation or a decimal point. Each sentence here has 15–17 words, so
+    /// two never share a 20-word chunk, and a sentence cut in two would be whole in none.
+    @Test func sentencesAreNotCutAtAbbreviationsInitialsOrDecimals() {
+        let sentences = [
+            "Yesterday the clinic confirmed that Dr. Okafor will see me on Tuesday for the yearly checkup.",
+            "The letter was signed by J. K. Rowling herself and then framed above the old fireplace.",
+            "Fruit such as apples, pears etc. must be weighed at the till before paying at the exit.",
+            "The new price is 3.50 euros per kilo, which is far more than it cost last year.",
+            "She said \"We leave at noon for the coast, so pack light and bring water.\" Nobody else in the room knew where we went.",
+        ]
+        let chunks = words.chunks(of: sentences.joined(separator: " "))
+        for sentence in sentences.dropLast() {
+            #expect(chunks.contains { $0.text.contains(sentence) }, "cut: \(sentence) in \(chunks.map(\.text))")
+        }
+        // A closing quote after the period still ends the sentence.
+        #expect(chunks.contains { $0.text.hasSuffix("bring water.\"") }, "\(chunks.map(\.text))")
+        #expect(!chunks.contains { $0.text.hasSuffix("Dr.") || $0.text.hasSuffix(" J.") || $0.text.hasSuffix(" K.") })
+    }
+
     @Test func aSentenceLongerThanAChunkIsSplitIntoWordRuns() {
         let long = (1...50).map { "w\($0)" }.joined(separator: " ")
         let chunks = words.chunks(of: long)

@@ -51,6 +51,8 @@ struct SearchAnswer: Decodable {
     struct Hit: Decodable {
         var contextId: String
         var documentId: String?
+        /// Null while the chunk is found by its words only (not yet embedded).
+        var similarity: Double?
     }
 
     var results: [Hit]

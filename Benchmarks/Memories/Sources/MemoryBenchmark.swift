@@ -15,7 +15,9 @@ import Synchronization
 /// - `POST /api/v1/memories` at 1 and --clients clients (distinct texts; workers embed them meanwhile);
 /// - `POST /api/v1/memories/search` at 1 and --clients clients (once the embedding backlog is done);
 /// - chat → searchable: send "I have a pet called <unique word>." to a chat session, then poll
-///   search for the word until the extracted memory is returned, one message at a time.
+///   search for the word until the extracted memory is returned, one message at a time;
+/// - create → searchable: create a memory with a unique word, then poll search for it: found
+///   by its words (the next request), then by meaning (returned with a similarity).
 ///
 /// Prints `RESULT bench=memories …` lines on stdout; `PHASE`/`INFO` lines go to stderr.
 @main
@@ -36,6 +38,7 @@ struct MemoryBenchmark: AsyncParsableCommand {
     @Option(help: "Create requests at each client count.") var createRequests = 500
     @Option(help: "Search requests at each client count.") var searchRequests = 500
     @Option(help: "Chat messages for chat-to-searchable (one at a time).") var chatMessages = 20
+    @Option(help: "Memories for create-to-searchable (one at a time, at idle).") var freshSamples = 30
     @Option(help: "Search poll interval while waiting for a memory to be searchable, ms.") var pollMilliseconds = 20
     @Option(help: "Time limit of one wait (backlog, one chat memory), seconds.") var waitTimeout = 600
 
@@ -202,6 +205,42 @@ struct MemoryBenchmark: AsyncParsableCommand {
         let chat = Sample(latencies: delays, seconds: (ContinuousClock.now - clock).seconds)
         benchmarkLog(String(format: "INFO chat send (POST …/messages alone) p50_ms=%.1f", Sample(latencies: sends, seconds: 1).p50))
         result("chat-to-searchable", 1, chat)
+        try await measureCreateToSearchable(api: api, token: token)
+    }
+
+    /// 4. Create → searchable, one memory at a time at idle: poll search for the memory's
+    /// unique word; `create-findable` when it is first returned (by its words: the very next
+    /// request), `create-indexed` when it is returned with a similarity (its embedding landed).
+    private func measureCreateToSearchable(api: APIClient, token: String) async throws {
+        var findable = [Double]()
+        var indexed = [Double]()
+        var foundByTheNextRequest = 0
+        for index in 0..<freshSamples {
+            let word = Self.uniqueWord(index + chatMessages)
+            let created = try await api.post("/api/v1/memories", token: token, json: ["text": "My locker code word is \(word)."])
+            let begin = ContinuousClock.now
+            guard created.status == 201, let id = created.data["id"] as? String else {
+                throw BenchmarkFailure("create answered \(created.status): \(created.text)")
+            }
+            var polls = 0
+            try await waitUntil("the memory \(id) by meaning", timeout: .seconds(waitTimeout), every: .milliseconds(pollMilliseconds)) {
+                polls += 1
+                let answer = try await api.post("/api/v1/memories/search", token: token, json: ["query": word, "threshold": 0])
+                guard answer.status == 200 else { throw BenchmarkFailure("search answered \(answer.status): \(answer.text)") }
+                guard let hit = (answer.data["results"] as? [[String: Any]] ?? []).first(where: { $0["id"] as? String == id }) else { return false }
+                if findable.count == index {
+                    findable.append((ContinuousClock.now - begin).milliseconds)
+                    if polls == 1 { foundByTheNextRequest += 1 }
+                }
+                return hit["similarity"] is Double
+            }
+            indexed.append((ContinuousClock.now - begin).milliseconds)
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        result("create-findable", 1, Sample(latencies: findable, seconds: 1))
+        result("create-indexed", 1, Sample(latencies: indexed, seconds: 1))
+        let line = "RESULT bench=memories op=create-findable-next-request samples=\(freshSamples) found_by_the_next_request=\(foundByTheNextRequest)\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
     }
 
     private func result(_ op: String, _ clients: Int, _ sample: Sample) {

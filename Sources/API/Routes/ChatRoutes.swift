@@ -149,7 +149,7 @@ enum ChatViews {
 
     static func contextHit(_ hit: ContextHit) -> [String: Any] {
         ["context_id": hit.nodeID.uuidString.lowercased(), "document_id": hit.documentID.uuidString.lowercased(),
-         "source": hit.source, "text": hit.text, "similarity": hit.similarity, "score": hit.score]
+         "source": hit.source, "text": hit.text, "similarity": hit.similarity ?? NSNull(), "score": hit.score]
     }
 
     /// `limit` (0–100, default 20) and `skip`.

@@ -9,6 +9,7 @@ import Postgres
 struct ContextRoutes: Sendable {
     let pool: PostgresPool
     let store: ContextStore
+    let intake: ContextIntake
     let embedder: any Embedder
     let metadataLimits: MetadataLimits
 
@@ -20,16 +21,17 @@ struct ContextRoutes: Sendable {
         routes.get("view/docs", AccessRule.needs(.contextRead).disabledAnswer(AccessRule.paymentRequired), use: viewDocuments)
     }
 
-    /// 201 once the documents and their ingest jobs are committed (durable, not yet indexed).
+    /// 201 once the documents, their nodes and their embedding jobs are committed: listed
+    /// and found by keyword from the next request on, by meaning once embedded.
     @Sendable func add(_ request: Request, context: Context0RequestContext) async throws -> Response {
         let caller = try context.caller()
         let new = try ContextRequests.add(try await JSONBody(request), caller: caller, limits: metadataLimits)
-        let added = try await pool.withTransaction { [store] in try store.add(new, on: $0) }
+        let added = try await intake.add(new)
         return try JSONResponse.make(.created, [
-            "message": "context added: \(added.filter { !$0.duplicate }.count) new document(s), indexing in the background",
+            "message": "context added: \(added.filter { !$0.duplicate }.count) new document(s), embedding in the background",
             "documents": added.map { document -> [String: Any] in
                 ["id": document.id.uuidString.lowercased(), "duplicate": document.duplicate,
-                 "job_id": document.jobID.map { $0 as Any } ?? NSNull(), "state": document.duplicate ? "existing" : "pending"]
+                 "job_id": document.jobID.map { $0 as Any } ?? NSNull(), "state": document.duplicate ? "existing" : "chunked"]
             },
             "count": added.count,
         ])
@@ -46,7 +48,7 @@ struct ContextRoutes: Sendable {
         let hits = try await pool.withConnection { [store] in try store.search(query, on: $0) }
         return try JSONResponse.make(.accepted, ["results": hits.map { hit -> [String: Any] in
             ["contextId": hit.nodeID.uuidString.lowercased(), "contextData": hit.text, "documentId": hit.documentID.uuidString.lowercased(),
-             "source": hit.source, "similarity": hit.similarity, "score": hit.score,
+             "source": hit.source, "similarity": hit.similarity ?? NSNull(), "score": hit.score,
              "metadata": (try? JSONSerialization.jsonObject(with: Data(hit.metadata.utf8))) ?? [:]]
         }])
     }

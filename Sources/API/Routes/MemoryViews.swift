@@ -37,7 +37,7 @@ enum MemoryViews {
 
     static func hit(_ hit: MemoryHit) -> [String: Any] {
         var view = memory(hit.memory)
-        view["similarity"] = hit.similarity
+        view["similarity"] = hit.similarity ?? NSNull()
         view["score"] = hit.score
         return view
     }

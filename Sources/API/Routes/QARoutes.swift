@@ -62,14 +62,14 @@ struct QARoutes: Sendable {
     /// score; the ones the answer rests on first and marked `used`.
     static func citations(_ retrieval: Retrieval, cited: [Int], readable: ReadableStores) -> [[String: Any]] {
         let memories = retrieval.memories.map { hit -> [String: Any] in
-            var citation: [String: Any] = ["type": "memory", "id": hit.memory.id.uuidString.lowercased(), "score": hit.score, "similarity": hit.similarity]
+            var citation: [String: Any] = ["type": "memory", "id": hit.memory.id.uuidString.lowercased(), "score": hit.score, "similarity": hit.similarity ?? NSNull()]
             if readable.memories { citation["snippet"] = String(hit.memory.text.prefix(300)) }
             return citation
         }
         let context = retrieval.context.map { hit -> [String: Any] in
             var citation: [String: Any] = [
                 "type": "context", "id": hit.nodeID.uuidString.lowercased(), "document_id": hit.documentID.uuidString.lowercased(),
-                "score": hit.score, "similarity": hit.similarity,
+                "score": hit.score, "similarity": hit.similarity ?? NSNull(),
             ]
             if readable.context { citation["snippet"] = String(hit.text.prefix(300)) }
             return citation

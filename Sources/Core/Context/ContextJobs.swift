@@ -1,7 +1,9 @@
 import Foundation
 import Jobs
 
-/// Splits a document into context nodes, then enqueues its embedding.
+/// Splits a `pending` document into context nodes, then enqueues its embedding. New
+/// documents are chunked in the request that adds them; this kind remains for documents
+/// added before that.
 public struct IngestDocumentJob: JobArguments {
     public static let kind = "context.ingest"
     public static var defaults: JobOptions { JobOptions(queue: "ingest", maxAttempts: 10, timeout: .seconds(300)) }

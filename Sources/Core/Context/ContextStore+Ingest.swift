@@ -26,8 +26,9 @@ extension ContextStore {
             }
     }
 
-    /// Stores a document's chunks as its nodes and enqueues their embedding, in the caller's
-    /// transaction, if the document is still as it was read: there, pending, with the same
+    /// Stores the chunks of a document added `pending` (by a version that chunked in a worker)
+    /// as its nodes and enqueues their embedding, in the caller's transaction, if the
+    /// document is still as it was read: there, pending, with the same
     /// content. The document is locked first, so of two runs of its ingest job only the first
     /// to get here stores anything. Returns whether the chunks were stored.
     @discardableResult
@@ -38,23 +39,30 @@ extension ContextStore {
             FOR UPDATE
             """).first != nil
         guard unchanged else { return false }
+        try storeNodes(chunks, of: document.id, owner: document.owner, on: connection)
+        try connection.query("""
+            UPDATE context_documents SET state = 'chunked', node_count = \(chunks.count), updated_at = now() WHERE id = \(document.id)
+            """)
+        return true
+    }
+
+    /// Inserts a document's chunks as its nodes, not yet indexed, and enqueues their
+    /// embedding; returns the embedding job's id.
+    @discardableResult
+    func storeNodes(_ chunks: [TextChunker.Chunk], of documentID: UUID, owner: Tenant, on connection: PostgresConnection) throws -> Int {
         let ids = chunks.map { _ in UUID() }
         try connection.query("""
             INSERT INTO context_nodes (id, document_id, user_id, organization_id, position, text, token_count)
-            SELECT id, \(document.id), \(document.owner.userID), \(document.owner.organizationID), position - 1, text, tokens
+            SELECT id, \(documentID), \(owner.userID), \(owner.organizationID), position - 1, text, tokens
             FROM unnest(\(ids)::uuid[], \(chunks.map(\.text))::text[], \(chunks.map(\.tokenCount))::integer[])
                 WITH ORDINALITY AS chunk (id, text, tokens, position)
             ON CONFLICT (document_id, position) DO NOTHING
             """)
-        try connection.query("""
-            UPDATE context_documents SET state = 'chunked', node_count = \(chunks.count), updated_at = now() WHERE id = \(document.id)
-            """)
-        try queue.enqueue(
+        return try queue.enqueue(
             try NewJob(
-                EmbedDocumentJob(documentID: document.id),
-                options: JobOptions(uniqueKey: "context.embed:\(document.id)", ownerUserID: document.owner.userID)),
-            on: connection)
-        return true
+                EmbedDocumentJob(documentID: documentID),
+                options: JobOptions(uniqueKey: "context.embed:\(documentID)", ownerUserID: owner.userID)),
+            on: connection).id
     }
 
     /// Nodes of a document that have no embedding yet.

@@ -34,16 +34,19 @@ extension ContextStore {
     static let textMatchesRanked = 500
 
     /// Vector search (pgvector HNSW, cosine, with iterative index scans so the tenant and
-    /// threshold filters cannot starve the result) and PostgreSQL full-text search, both
-    /// limited to hits whose cosine similarity lies between the thresholds, fused by
-    /// reciprocal rank (k = 60); best first.
-    /// One round trip: the session settings and the query go as one pipeline.
+    /// threshold filters cannot starve the result) and PostgreSQL full-text search, fused by
+    /// reciprocal rank (k = 60); best first. The thresholds bound cosine similarity, so they
+    /// keep embedded nodes in range; a node not embedded yet (added moments ago) is found by
+    /// its words alone, with no similarity. One round trip: the session settings and the
+    /// query go as one pipeline.
     public func search(_ query: ContextQuery, on connection: PostgresConnection) throws -> [ContextHit] {
         let vector = PostgresVector(query.embedding)
         let candidates = max(Self.candidatesPerRanking, query.limit)
+        let inRange: PostgresQuery = """
+            (n.embedding <=> \(vector)::vector) BETWEEN \(1 - query.maximumSimilarity) AND \(1 - query.minimumSimilarity)
+            """
         let filter: PostgresQuery = """
-            n.indexed AND \(Self.visible("n", to: query.caller))
-            AND (n.embedding <=> \(vector)::vector) BETWEEN \(1 - query.maximumSimilarity) AND \(1 - query.minimumSimilarity)
+            \(Self.visible("n", to: query.caller))
             AND EXISTS (SELECT 1 FROM context_documents d WHERE d.id = n.document_id
                         AND (\(query.scope?.rawValue)::text IS NULL OR d.scope = \(query.scope?.rawValue))
                         AND (\(query.metadata)::jsonb IS NULL OR d.metadata @> \(query.metadata)))
@@ -51,7 +54,7 @@ extension ContextStore {
         let search: PostgresQuery = """
             WITH vector_hits AS (
                 SELECT id, row_number() OVER () AS rank FROM (
-                    SELECT n.id FROM context_nodes n WHERE \(filter)
+                    SELECT n.id FROM context_nodes n WHERE n.indexed AND \(inRange) AND \(filter)
                     ORDER BY n.embedding <=> \(vector)::vector LIMIT \(candidates)) ranked
             ), text_hits AS (
                 -- Ranking every match of common words is what makes full-text slow: rank
@@ -59,7 +62,8 @@ extension ContextStore {
                 SELECT id, row_number() OVER (ORDER BY relevance DESC) AS rank FROM (
                     SELECT matched.id, ts_rank(matched.tsv, q) AS relevance
                     FROM (SELECT n.id, n.tsv FROM context_nodes n, websearch_to_tsquery('english', \(query.text)) q
-                          WHERE n.tsv @@ q AND \(filter) LIMIT \(Self.textMatchesRanked)) matched,
+                          WHERE n.tsv @@ q AND (n.embedding IS NULL OR \(inRange)) AND \(filter)
+                          LIMIT \(Self.textMatchesRanked)) matched,
                          websearch_to_tsquery('english', \(query.text)) q
                     ORDER BY relevance DESC LIMIT \(candidates)) ranked
             ), fused AS (
@@ -69,8 +73,7 @@ extension ContextStore {
             SELECT n.id, n.document_id, n.text, d.source, d.metadata,
                    (1 - (n.embedding <=> \(vector)::vector))::float8 AS similarity, f.score::float8 AS score
             FROM fused f JOIN context_nodes n ON n.id = f.id JOIN context_documents d ON d.id = n.document_id
-            WHERE (1 - (n.embedding <=> \(vector)::vector)) BETWEEN \(query.minimumSimilarity) AND \(query.maximumSimilarity)
-            ORDER BY f.score DESC, similarity DESC
+            ORDER BY f.score DESC, similarity DESC NULLS LAST
             LIMIT \(query.limit)
             """
         let results = try connection.pipeline([
@@ -83,7 +86,7 @@ extension ContextStore {
         return try results[3].rows.map { row in
             ContextHit(
                 nodeID: try row.decode("id"), documentID: try row.decode("document_id"), text: try row.decode("text"),
-                source: try row.decode("source"), similarity: try row.decode("similarity"), score: try row.decode("score"),
+                source: try row.decode("source"), similarity: try row.decode("similarity", as: Double?.self), score: try row.decode("score"),
                 metadata: try row.decode("metadata", as: PostgresJSON.self).text)
         }
     }

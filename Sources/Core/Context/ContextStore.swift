@@ -41,9 +41,11 @@ public struct ContextStore: Sendable {
         public var jobID: Int?
     }
 
-    /// Stores the documents and enqueues their ingestion, in the caller's transaction.
-    public func add(_ context: NewContext, on connection: PostgresConnection) throws -> [AddedDocument] {
-        try context.documents.map { document in
+    /// Stores the documents with their nodes (`chunks[i]` are the chunks of document `i`)
+    /// and enqueues their embedding, in the caller's transaction.
+    public func add(_ context: NewContext, chunks: [[TextChunker.Chunk]], on connection: PostgresConnection) throws -> [AddedDocument] {
+        precondition(chunks.count == context.documents.count, "one list of chunks per document")
+        return try zip(context.documents, chunks).map { document, chunks in
             let hash = SHA256.hash(data: Data(document.content.utf8)).map { String(format: "%02x", $0) }.joined()
             // Identical adds racing each other take turns here, so the second sees the first.
             let identity = [context.owner.userID, context.owner.organizationID ?? "", context.source, document.fileName ?? "", hash].joined(separator: "\u{1F}")
@@ -60,17 +62,14 @@ public struct ContextStore: Sendable {
             let id = UUID()
             let stored = try connection.query("""
                 INSERT INTO context_documents (id, user_id, organization_id, source, context_type, scope, metadata, chained,
-                                               file_name, file_type, file_size, last_modified, content, content_sha256)
+                                               file_name, file_type, file_size, last_modified, content, content_sha256, state, node_count)
                 VALUES (\(id), \(context.owner.userID), \(context.owner.organizationID), \(context.source),
                         \(context.contextType.rawValue), \(context.scope.rawValue), \(context.metadata), \(context.chained),
                         \(document.fileName), \(document.fileType), \(document.fileSize), \(document.lastModified),
-                        \(document.content), \(hash))
+                        \(document.content), \(hash), 'chunked', \(chunks.count))
                 RETURNING \(Self.storedBytes("context_documents")) AS stored_bytes
                 """).first!.decode("stored_bytes", as: Int.self)
-            let job = try NewJob(
-                IngestDocumentJob(documentID: id),
-                options: JobOptions(uniqueKey: "context.ingest:\(id)", ownerUserID: context.owner.userID))
-            let jobID = try queue.enqueue(job, on: connection).id
+            let jobID = try storeNodes(chunks, of: id, owner: context.owner, on: connection)
             try UserStore().meter(userID: context.owner.userID, metric: UsageMetric.storedBytes, quantity: stored, on: connection)
             try WebhookEvents.emit(.contextAdded, userID: context.owner.userID, data: [
                 "document_id": id.uuidString.lowercased(), "title": document.fileName ?? NSNull(), "source": context.source,

@@ -139,8 +139,9 @@ public struct ContextHit: Sendable, Equatable {
     public var documentID: UUID
     public var text: String
     public var source: String
-    /// Cosine similarity of the query and the node, 0...1 for these normalised embeddings.
-    public var similarity: Double
+    /// Cosine similarity of the query and the node, 0...1 for these normalised embeddings;
+    /// nil while the node has no embedding yet (found by its words).
+    public var similarity: Double?
     /// The fused rank score (reciprocal rank fusion of vector and full-text ranks).
     public var score: Double
     public var metadata: String

@@ -61,27 +61,59 @@ struct PieceCutter {
         if pieces.count > first { pieces[first].startsParagraph = true }
     }
 
-    /// Sentences end at a line break, or at whitespace after `.`, `!`, `?` (or their CJK
-    /// forms), and are trimmed of whitespace.
+    /// Sentences end at a line break, or where `SentenceSegmenter.endsSentence` says a
+    /// terminator (`.`, `!`, `?` or a CJK form, with any closing quotes or brackets after it)
+    /// that whitespace follows ends one, and are trimmed of whitespace. Linear: the word
+    /// before a terminator is read at most `longestAbbreviationBytes` back, and the whitespace
+    /// after one is looked across once more than the loop walks it.
     private mutating func cutSentences(in range: Range<Int>) throws {
         var offset = range.lowerBound
         var sentence: Range<Int>?
-        var afterTerminator = false
+        var wordStart = offset
+        var terminator: (scalar: Unicode.Scalar, offset: Int)?
         while offset < range.upperBound {
             try checkpoint.pass()
             let (scalar, next) = text.decode(at: offset)
             let isWhitespace = UTF8Text.isWhitespace(scalar)
-            if scalar == "\n" || (afterTerminator && isWhitespace) {
+            if scalar == "\n" || (isWhitespace && terminator.map { endsSentence(at: $0, wordStart: wordStart, whitespace: offset, end: range.upperBound) } == true) {
                 if let found = sentence { try cut(sentence: found) }
                 sentence = nil
-                afterTerminator = false
+            }
+            if isWhitespace {
+                terminator = nil
+                wordStart = next
             } else {
-                if !isWhitespace { sentence = (sentence?.lowerBound ?? offset)..<next }
-                afterTerminator = UTF8Text.endsSentence(scalar)
+                sentence = (sentence?.lowerBound ?? offset)..<next
+                if UTF8Text.endsSentence(scalar) {
+                    terminator = terminator ?? (scalar, offset)
+                } else if terminator != nil, !UTF8Text.closesSentence(scalar) {
+                    terminator = nil
+                }
             }
             offset = next
         }
         if let found = sentence { try cut(sentence: found) }
+    }
+
+    /// Longer words are not abbreviations or initials, so only this much of one is read.
+    static let longestAbbreviationBytes = 16
+
+    private func endsSentence(at terminator: (scalar: Unicode.Scalar, offset: Int), wordStart: Int, whitespace: Int, end: Int) -> Bool {
+        var after = whitespace
+        var next: Unicode.Scalar?
+        while after < end {
+            let (scalar, following) = text.decode(at: after)
+            if scalar == "\n" { break }
+            if !UTF8Text.isWhitespace(scalar) {
+                next = scalar
+                break
+            }
+            after = following
+        }
+        let word = terminator.offset - wordStart <= Self.longestAbbreviationBytes
+            ? text.string(wordStart..<terminator.offset)
+            : ""  // longer than any abbreviation or initial
+        return SentenceSegmenter.endsSentence(terminator: terminator.scalar, word: word, next: next)
     }
 
     private mutating func cut(sentence range: Range<Int>) throws {

@@ -82,4 +82,12 @@ struct UTF8Text {
         default: return false
         }
     }
+
+    /// Closing quotes and brackets, which may follow a sentence's terminator: `"Go."`, `(Yes!)`.
+    static func closesSentence(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x22, 0x27, 0x29, 0x5D, 0xBB, 0x2019, 0x201D, 0x300D, 0x300F, 0xFF09: return true
+        default: return false
+        }
+    }
 }

@@ -135,6 +135,7 @@ public struct MemoryFilter: Sendable {
 /// One memory search hit.
 public struct MemoryHit: Sendable {
     public var memory: Memory
-    public var similarity: Double
+    /// Cosine similarity to the query; nil for a memory not embedded yet, found by its words.
+    public var similarity: Double?
     public var score: Double
 }

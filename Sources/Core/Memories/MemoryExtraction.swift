@@ -200,7 +200,7 @@ public struct MemoryExtraction: Sendable {
         var summary = ExtractionSummary()
         for fact in facts {
             let nearest = try memories.nearest(userID: userID, embedding: fact.embedding, limit: 5, on: connection)
-            let candidates = nearest.map { (id: $0.memory.id, text: $0.memory.text, similarity: $0.similarity) }
+            let candidates = nearest.map { (id: $0.memory.id, text: $0.memory.text, similarity: $0.similarity ?? 0) }
             switch MemoryReconciler.decide(fact: fact.text, candidates: candidates) {
             case .duplicate:
                 summary.duplicates += 1

@@ -30,7 +30,8 @@ extension MemoryStore {
     }
 
     /// Semantic + full-text search of the user's live memories, fused by reciprocal rank,
-    /// keeping hits whose cosine similarity is at least `threshold`; best first.
+    /// keeping hits whose cosine similarity is at least `threshold`; best first. A memory
+    /// not embedded yet (written moments ago) is found by its words, with no similarity.
     public func search(
         userID: String, text: String, embedding: [Float], filter: MemoryFilter, threshold: Double, limit: Int,
         on connection: PostgresConnection
@@ -49,20 +50,20 @@ extension MemoryStore {
             ), text_hits AS (
                 SELECT id, row_number() OVER (ORDER BY relevance DESC) AS rank FROM (
                     SELECT m.id, ts_rank_cd(m.tsv, q) AS relevance FROM memories m, websearch_to_tsquery('english', \(text)) q
-                    WHERE m.tsv @@ q AND \(conditions) AND m.embedding IS NOT NULL
+                    WHERE m.tsv @@ q AND \(conditions)
                     ORDER BY relevance DESC LIMIT \(candidates)) ranked
             ), fused AS (
                 SELECT id, sum(1.0 / (60 + rank)) AS score FROM (SELECT * FROM vector_hits UNION ALL SELECT * FROM text_hits) h GROUP BY id
             )
             SELECT \(unsafeRaw: Memory.columns), (1 - (m.embedding <=> \(vector)::vector))::float8 AS similarity, f.score::float8 AS score
             FROM fused f JOIN memories m ON m.id = f.id
-            WHERE 1 - (m.embedding <=> \(vector)::vector) >= \(threshold)
-            ORDER BY f.score DESC, similarity DESC LIMIT \(limit)
+            WHERE m.embedding IS NULL OR 1 - (m.embedding <=> \(vector)::vector) >= \(threshold)
+            ORDER BY f.score DESC, similarity DESC NULLS LAST LIMIT \(limit)
             """,
             "COMMIT",
         ])
         return try results[2].rows.map { row in
-            MemoryHit(memory: try Memory(row: row), similarity: try row.decode("similarity"), score: try row.decode("score"))
+            MemoryHit(memory: try Memory(row: row), similarity: try row.decode("similarity", as: Double?.self), score: try row.decode("score"))
         }
     }
 

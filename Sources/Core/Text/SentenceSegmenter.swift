@@ -9,7 +9,8 @@ import Foundation
 /// - when what follows starts in lower case (`Wait... what?`, `e.g. apples`);
 ///
 /// and a decimal point (`3.50`) never does, as no whitespace follows it. Shared by what
-/// splits text into sentences: memory extraction and offline answers.
+/// splits text into sentences: memory extraction, offline answers and (through
+/// `endsSentence(terminator:word:next:)`) the chunker.
 public enum SentenceSegmenter {
     /// Words that end with a period without ending a sentence, lower-cased, without it.
     static let abbreviations: Set<String> = [
@@ -49,23 +50,35 @@ public enum SentenceSegmenter {
         return sentences
     }
 
-    private static let closers: Set<Character> = ["\"", "'", "\u{201D}", "\u{2019}", ")", "]", "\u{BB}"]
+    static let closers: Set<Character> = ["\"", "'", "\u{201D}", "\u{2019}", ")", "]", "\u{BB}"]
+    static let openers: Set<Character> = ["(", "\"", "'", "\u{201C}"]
 
     /// Whether the terminator at `terminator` (with what closes it, up to `after`) ends a
     /// sentence.
     private static func endsSentence(_ characters: [Character], terminator: Int, after: Int) -> Bool {
         // Only before whitespace or the end: `3.50`, `example.com` go on.
         guard after == characters.count || characters[after].isWhitespace else { return false }
-        // What follows, past the whitespace: lower case continues the sentence.
         var next = after
         while next < characters.count, characters[next].isWhitespace, characters[next] != "\n" { next += 1 }
-        if next < characters.count, characters[next].isLowercase { return false }
-        guard characters[terminator] == "." else { return true }
-        // The word the period ends, lower-cased: an abbreviation or an initial goes on.
         var wordStart = terminator
-        while wordStart > 0, !characters[wordStart - 1].isWhitespace, !"(\"'\u{201C}".contains(characters[wordStart - 1]) { wordStart -= 1 }
-        let word = String(characters[wordStart..<terminator]).lowercased()
-        if word.count == 1, word.first?.isLetter == true { return false }
-        return !abbreviations.contains(word)
+        while wordStart > 0, !characters[wordStart - 1].isWhitespace { wordStart -= 1 }
+        return endsSentence(
+            terminator: characters[terminator].unicodeScalars.first!, word: String(characters[wordStart..<terminator]),
+            next: next < characters.count && characters[next] != "\n" ? characters[next].unicodeScalars.first : nil)
+    }
+
+    /// The rule every splitter of sentences shares (this one and the chunker's), for a
+    /// terminator (`.`, `!`, `?` or a CJK form) that whitespace or the end follows: whether it
+    /// ends the sentence, given the `word` it ends (the text from the last whitespace up to
+    /// the terminator) and `next`, the first scalar after the whitespace (nil at a line break
+    /// or the end). Lower case next continues the sentence (`Wait... what?`, `e.g. apples`);
+    /// a period after an abbreviation (`Dr.`, `etc.`) or a single letter (an initial) does not
+    /// end one.
+    public static func endsSentence(terminator: Unicode.Scalar, word: String, next: Unicode.Scalar?) -> Bool {
+        if let next, next.properties.isLowercase { return false }
+        guard terminator == "." else { return true }
+        let bare = word.lastIndex(where: openers.contains).map { word[word.index(after: $0)...] } ?? word[...]
+        if bare.count == 1, bare.first?.isLetter == true { return false }
+        return !abbreviations.contains(bare.lowercased())
     }
 }

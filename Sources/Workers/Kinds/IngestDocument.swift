@@ -3,7 +3,9 @@ import Jobs
 import Postgres
 
 /// `context.ingest`: splits a document into context nodes that fit the model's window, and
-/// enqueues their embedding.
+/// enqueues their embedding. The API chunks in the request that adds a document (see
+/// `ContextIntake`); this job serves documents still `pending` from a version that chunked
+/// in a worker, and jobs of that kind still queued at an upgrade.
 ///
 /// The document is read, then chunked with no connection held and no transaction open, on a
 /// thread pool for blocking work, stopped when the job is cancelled or times out: the largest

@@ -95,7 +95,8 @@ export interface ContextSearchResult {
     contextData: string;
     documentId: string;
     source: string;
-    similarity: number;
+    /** Cosine similarity; null for a chunk found by its words before its embedding landed. */
+    similarity: number | null;
     score: number;
     metadata: JSONObject;
   }>;
@@ -162,7 +163,8 @@ export interface Memory extends JSONObject {
 }
 
 export interface MemoryHit extends Memory {
-  similarity: number;
+  /** Cosine similarity; null for a memory found by its words before its embedding landed. */
+  similarity: number | null;
   score: number;
 }
 
@@ -275,7 +277,7 @@ export interface Answer extends JSONObject {
   question: string;
   answer: string;
   mode: 'llm' | 'offline';
-  citations: Array<{ type: 'memory' | 'context'; id: string; snippet: string; score: number; similarity: number; used: boolean; document_id?: string }>;
+  citations: Array<{ type: 'memory' | 'context'; id: string; snippet: string; score: number; similarity: number | null; used: boolean; document_id?: string }>;
   created_at: string;
 }
 

@@ -13,7 +13,7 @@ test('add, wait until indexed, search, view and delete by source', async () => {
     metadata: { team: 'core' },
   });
   assert.equal(added.count, 2);
-  assert.ok(added.documents.every((doc) => doc.state === 'pending' && doc.job_id));
+  assert.ok(added.documents.every((doc) => doc.state === 'chunked' && doc.job_id));
 
   const documents = await client.context.waitUntilIndexed(added, { timeout: 60_000 });
   assert.deepEqual(new Set(documents.map((doc) => doc.id)), new Set(added.documents.map((doc) => doc.id)));

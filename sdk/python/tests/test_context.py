@@ -15,7 +15,7 @@ def test_add_wait_search_view_and_delete_by_source(client: Client) -> None:
         source="handbook", metadata={"team": "core"},
     )
     assert added["count"] == 2 and len(added["documents"]) == 2
-    assert all(doc["state"] == "pending" and doc["job_id"] for doc in added["documents"])
+    assert all(doc["state"] == "chunked" and doc["job_id"] for doc in added["documents"])
 
     documents = client.context.wait_until_indexed(added, timeout=60)
     assert {doc["id"] for doc in documents} == {doc["id"] for doc in added["documents"]}
