@@ -6,7 +6,8 @@
 #
 #   WORKERS (2), CLIENTS (16), SEARCH_CHUNKS (100000), OTHER_CHUNKS (20000),
 #   SEARCH_REQUESTS (400 at 1 client), CONCURRENT_SEARCH_REQUESTS (2000),
-#   ADD_REQUESTS (2000), INDEXED_SAMPLES (30), BENCH_API_ARGS (more context0-bench-api options),
+#   ADD_REQUESTS (2000), INDEXED_SAMPLES (30), FLOOD_DOCUMENTS (10000; 0 skips the fairness
+#   phase), BENCH_API_ARGS (more context0-bench-api options),
 #   SKIP_BUILD=1 (use the release binaries already built)
 #
 # Uses DATABASE_URL if set, else the embedded server (started if needed, stopped after).
@@ -38,6 +39,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
     --search-chunks "${SEARCH_CHUNKS:-100000}" --other-chunks "${OTHER_CHUNKS:-20000}" \
     --search-requests "${SEARCH_REQUESTS:-400}" --concurrent-search-requests "${CONCURRENT_SEARCH_REQUESTS:-2000}" \
     --add-requests "${ADD_REQUESTS:-2000}" --indexed-samples "${INDEXED_SAMPLES:-30}" \
+    --flood-documents "${FLOOD_DOCUMENTS:-10000}" \
     ${BENCH_API_ARGS:-} | tee -a "$out"
 
 # RATIO: end-to-end search p50 over the p50s of its two parts (query embedding + bare SQL)

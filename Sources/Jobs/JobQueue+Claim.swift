@@ -3,7 +3,7 @@ import Postgres
 
 extension JobQueue {
     /// Claims up to `limit` due jobs of `queue` for good, in a transaction of its own: locks
-    /// them as `beginLease` does (best priority first, oldest first within a priority;
+    /// them as `beginLease` does (best priority first, owners in turn, oldest first within an owner;
     /// concurrent claimers never receive the same job; a paused queue hands out nothing) and
     /// marks them running under `workerID` before committing — what a worker does with a
     /// batch that must not stay leased.

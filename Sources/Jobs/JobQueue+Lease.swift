@@ -15,7 +15,8 @@ extension JobQueue {
     }
 
     /// Begins a lease on the caller's session: opens its transaction and locks up to `limit`
-    /// due jobs of `queue` in claim order, skipping rows other leases hold, in one round
+    /// due jobs of `queue` in claim order (best priority, then owners in turn by their fair
+    /// tags — sql/0017 — then oldest), skipping rows other leases hold, in one round
     /// trip. Writes nothing: the lock (`FOR NO KEY UPDATE`, the lease never changes a key)
     /// is the claim for as long as the transaction lasts. A paused queue hands out nothing.
     /// The caller ends the transaction (`closeLease`, or
@@ -35,7 +36,7 @@ extension JobQueue {
             FROM jobs
             WHERE state = 'available' AND queue = \(queue) AND run_at <= now()
               AND NOT EXISTS (SELECT 1 FROM job_queues WHERE name = \(queue) AND paused_at IS NOT NULL)
-            ORDER BY priority, run_at, id
+            ORDER BY priority, fair_tag, run_at, id
             LIMIT \(max(limit, 0))
             FOR NO KEY UPDATE SKIP LOCKED
             """,

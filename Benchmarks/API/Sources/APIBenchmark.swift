@@ -21,7 +21,9 @@ import Synchronization
 /// - add-to-searchable latency at idle: add a document carrying a unique sentence, then poll
 ///   `search` for that sentence: `findable` when the document is first returned (by its
 ///   words: the very next request), `indexed` when it is returned with a similarity (its
-///   embedding landed).
+///   embedding landed);
+/// - fairness: one tenant adds --flood-documents documents, another then adds single
+///   documents; how long until each is searchable by meaning (FairnessPhase).
 ///
 /// Prints `RESULT bench=api …` lines on stdout; `PHASE`/`INFO` lines go to stderr.
 @main
@@ -51,6 +53,8 @@ struct APIBenchmark: AsyncParsableCommand {
     @Option(help: "Bytes per added document.") var documentBytes = 2_048
     @Option(help: "Add-to-searchable samples at idle.") var indexedSamples = 30
     @Option(help: "Search poll interval while waiting for a document to be searchable, ms.") var pollMilliseconds = 20
+    @Option(help: "Documents one tenant adds before another adds one (fairness phase; 0: skip).") var floodDocuments = 10_000
+    @Option(help: "Single documents of the other tenant, one at a time, behind the flood.") var fairSamples = 5
     @Option(help: "Time limit of each phase, seconds.") var phaseTimeout = 900
 
     @Flag(help: "Keep the database (and stop nothing early) for inspection, e.g. EXPLAIN ANALYZE.") var keepDatabase = false
@@ -316,6 +320,15 @@ struct APIBenchmark: AsyncParsableCommand {
         result("search", clients, searchMany)
         parts(1, embedOne, sqlOne1)
         parts(clients, embedMany, sqlMany)
+
+        // 7. Fairness: another tenant's single document behind a flood, at the end so the
+        // flood's backlog disturbs no other measurement.
+        if floodDocuments > 0 {
+            benchmarkLog("INFO phase=fairness loadavg=\(loadAverage())")
+            try await FairnessPhase(api: api, connection: connection, floodToken: try token(FairnessPhase.floodUser),
+                                    quietToken: try token("bench-quiet"), floodDocuments: floodDocuments, samples: fairSamples,
+                                    pollMilliseconds: pollMilliseconds).run()
+        }
     }
 
     // MARK: - Helpers
