@@ -27,6 +27,7 @@ public func buildApplication(
             url: configuration.databaseURL, maxConnections: max(2, configuration.databasePoolSize / 2), applicationName: "context0-api-admission",
             limits: configuration.databaseLimits, sessionSettings: ["synchronous_commit": "off"]),
         logger: logger)
+    let probes = healthProbePool(configuration, logger: logger)
     let wakeups = WakeupThrottle(pool: pool, logger: logger)
     let queue = JobQueue(wakeupThrottle: wakeups)
 
@@ -34,7 +35,7 @@ public func buildApplication(
     router.middlewares.add(CompressionMiddleware())
     router.middlewares.add(ErrorMiddleware())
     let api = router.group("api/v1")
-    PingRoutes(database: DatabaseHealth(pool: pool, alsoWatching: [admissions])).add(to: api)
+    PingRoutes(database: DatabaseHealth(pool: probes, alsoWatching: [pool, admissions])).add(to: api)
     let keys = APIKeyCache(
         positiveLifetime: .seconds(configuration.apiKeyCacheSeconds), negativeLifetime: .seconds(configuration.unknownAPIKeyCacheSeconds))
     let keyRevocations = PostgresListener(
@@ -74,6 +75,19 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port), serverName: "context0",
             availableConnectionsDelegate: MaximumAvailableConnections(http.maxConnections)),
         logger: logger)
-    application.addServices(pool, admissions, wakeups, keyRevocations)
+    application.addServices(pool, admissions, probes, wakeups, keyRevocations)
     return application
+}
+
+/// `/ping` and `/ready` ask the database on a connection of their own, waiting at most a
+/// second for it and for the answer: a load balancer probing while every request connection
+/// is busy gets its answer at once instead of queueing behind the requests for the acquire
+/// time-out.
+private func healthProbePool(_ configuration: APIConfiguration, logger: Logger) -> PostgresPool {
+    var limits = configuration.databaseLimits
+    limits.statementTimeout = .seconds(1)
+    limits.acquireTimeout = .seconds(1)
+    return PostgresPool(
+        configuration: .init(url: configuration.databaseURL, maxConnections: 1, applicationName: "context0-api-health", limits: limits),
+        logger: logger)
 }
