@@ -125,15 +125,3 @@ struct JSONBody {
         return value
     }
 }
-
-/// JSON responses.
-enum JSONResponse {
-    static func make(_ status: HTTPResponse.Status, _ object: Any) throws -> Response {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: .init(bytes: data)))
-    }
-
-    static func time(_ date: Date?) -> Any {
-        date.map { $0.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) } ?? NSNull()
-    }
-}

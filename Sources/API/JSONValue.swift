@@ -26,21 +26,9 @@ enum JSONValue: Decodable, Equatable, Sendable {
         }
     }
 
-    /// The value as Foundation objects, for `JSONSerialization`.
-    var foundationObject: Any {
-        switch self {
-        case .null: NSNull()
-        case .bool(let value): value
-        case .number(let value): value
-        case .string(let value): value
-        case .array(let values): values.map(\.foundationObject)
-        case .object(let values): values.mapValues(\.foundationObject)
-        }
-    }
-
-    /// Compact JSON text with sorted keys.
+    /// Compact JSON text with sorted keys (what the stores keep).
     var jsonText: String {
-        let data = (try? JSONSerialization.data(withJSONObject: foundationObject, options: [.sortedKeys, .fragmentsAllowed])) ?? Data("null".utf8)
+        let data = (try? ResponseJSON.encoder.encode(self)) ?? Data("null".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 }
@@ -64,5 +52,36 @@ extension JSONValue {
         case .array(let values): values.contains { $0.containsNonFiniteNumber }
         case .object(let members): members.values.contains { $0.containsNonFiniteNumber }
         }
+    }
+}
+
+extension JSONValue: Encodable {
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value) where value.rounded() == value && abs(value) < 9_007_199_254_740_992:
+            // Whole numbers are written as integers, as they were sent.
+            try container.encode(Int64(value))
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let values): try container.encode(values)
+        case .object(let members): try container.encode(members)
+        }
+    }
+
+    /// The text of a string value.
+    var stringValue: String? {
+        if case .string(let text) = self { text } else { nil }
+    }
+
+    /// The value, or `{}` for a null (stored JSON that did not parse).
+    var orEmptyObject: JSONValue { self == .null ? .object([:]) : self }
+
+    /// JSON text the stores keep (metadata, source references) as a value; `null` if it
+    /// does not parse.
+    init(storedText text: String) {
+        self = (try? JSONBody.decoder.decode(JSONValue.self, from: Data(text.utf8))) ?? .null
     }
 }

@@ -6,7 +6,6 @@ import Hummingbird
 /// the router matched, never the spelling of its path.
 struct ProtectedRoutes {
     typealias Context = Context0RequestContext
-    typealias Handler = @Sendable (Request, Context) async throws -> Response
 
     let group: RouterGroup<Context>
     let family: APIFamily
@@ -18,7 +17,11 @@ struct ProtectedRoutes {
         ProtectedRoutes(group: group.group(path), family: family ?? self.family, authenticator: authenticator, admission: admission)
     }
 
-    func on(_ path: RouterPath, method: HTTPRequest.Method, _ rule: AccessRule, use handler: @escaping Handler) {
+    /// Registers `handler`, which answers a `Response` or a typed view (`ResponseEncodable`).
+    func on<Output: ResponseGenerator>(
+        _ path: RouterPath, method: HTTPRequest.Method, _ rule: AccessRule,
+        use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         var rule = rule
         rule.family = family
         group.group()
@@ -26,19 +29,27 @@ struct ProtectedRoutes {
             .on(path, method: method, use: handler)
     }
 
-    func get(_ path: RouterPath, _ rule: AccessRule, use handler: @escaping Handler) {
+    func get<Output: ResponseGenerator>(
+        _ path: RouterPath, _ rule: AccessRule, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         on(path, method: .get, rule, use: handler)
     }
 
-    func post(_ path: RouterPath, _ rule: AccessRule, use handler: @escaping Handler) {
+    func post<Output: ResponseGenerator>(
+        _ path: RouterPath, _ rule: AccessRule, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         on(path, method: .post, rule, use: handler)
     }
 
-    func put(_ path: RouterPath, _ rule: AccessRule, use handler: @escaping Handler) {
+    func put<Output: ResponseGenerator>(
+        _ path: RouterPath, _ rule: AccessRule, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         on(path, method: .put, rule, use: handler)
     }
 
-    func delete(_ path: RouterPath, _ rule: AccessRule, use handler: @escaping Handler) {
+    func delete<Output: ResponseGenerator>(
+        _ path: RouterPath, _ rule: AccessRule, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         on(path, method: .delete, rule, use: handler)
     }
 }

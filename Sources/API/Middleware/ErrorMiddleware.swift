@@ -55,22 +55,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func response(for error: APIError, family: APIFamily) -> Response {
-        let body: [String: Any]
         var status = error.status
+        let data: Data?
         switch family {
         case .context:
-            body = ["response": error.message, "error": error.code.rawValue]
+            data = try? ResponseJSON.encoder.encode(ErrorBodies.Context(response: error.message, error: error.code.rawValue))
         case .context0:
             // The Context0 spec answers a field that fails validation with 422; a body that
             // cannot be read at all stays 400.
             if error.code == .validationError, error.status == .badRequest, error.field != nil { status = .unprocessableContent }
-            var detail: [String: Any] = ["code": error.code.rawValue, "details": error.message]
-            if let field = error.field { detail["field"] = field }
-            body = ["success": false, "message": error.message, "error": detail]
+            data = try? ResponseJSON.encoder.encode(ErrorBodies.Context0(message: error.message, error: ErrorBodies.Detail(error)))
         }
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter = error.retryAfter { headers[.retryAfter] = String(max(1, retryAfter)) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data ?? Data())))
     }
 }

@@ -16,7 +16,7 @@ struct AnalyticsRoutes: Sendable {
         routes.get("trends", .needs(.analyticsRead), use: trends)
     }
 
-    @Sendable func usage(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func usage(_ request: Request, context: Context0RequestContext) async throws -> Envelope<AnalyticsViews.Usage> {
         let caller = try context.caller()
         let (from, to) = try Self.range(request)
         let (usage, totals) = try await pool.withConnection { [store] connection in
@@ -25,13 +25,12 @@ struct AnalyticsRoutes: Sendable {
         var requests = Dictionary(uniqueKeysWithValues: RateLimitClass.allCases.map { ($0.rawValue, usage["requests." + $0.rawValue] ?? 0) })
         requests["total"] = requests.values.reduce(0, +)
         let metered = [UsageMetric.aiOperations, UsageMetric.llmTokens, UsageMetric.embeddedChunks, UsageMetric.storedBytes]
-        return try Envelope.make(message: "usage statistics", data: [
-            "range": Self.view(from, to), "requests": requests,
-            "usage": Dictionary(uniqueKeysWithValues: metered.map { ($0, usage[$0] ?? 0) }), "totals": totals,
-        ])
+        return Envelope("usage statistics", AnalyticsViews.Usage(
+            range: .init(start: from, end: to), requests: requests,
+            usage: Dictionary(uniqueKeysWithValues: metered.map { ($0, usage[$0] ?? 0) }), totals: totals))
     }
 
-    @Sendable func memories(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func memories(_ request: Request, context: Context0RequestContext) async throws -> Envelope<AnalyticsViews.Memories> {
         let caller = try context.caller()
         let (from, to) = try Self.range(request)
         let (categories, emotions, sources, growth) = try await pool.withConnection { [store] connection in
@@ -40,15 +39,13 @@ struct AnalyticsRoutes: Sendable {
              try store.memoryCounts(userID: caller.userID, by: .source, on: connection),
              try store.memoryGrowth(userID: caller.userID, from: from, to: to, on: connection))
         }
-        return try Envelope.make(message: "memory analytics", data: [
-            "range": Self.view(from, to), "total": sources.values.reduce(0, +),
-            "created_in_range": growth.reduce(0) { $0 + $1.created },
-            "by_category": categories, "by_emotion": emotions, "by_source": sources,
-            "growth": growth.map { ["date": Self.day($0.day), "created": $0.created, "total": $0.total] as [String: Any] },
-        ])
+        return Envelope("memory analytics", AnalyticsViews.Memories(
+            range: .init(start: from, end: to), total: sources.values.reduce(0, +), created_in_range: growth.reduce(0) { $0 + $1.created },
+            by_category: categories, by_emotion: emotions, by_source: sources,
+            growth: growth.map { AnalyticsViews.Growth(date: Self.day($0.day), created: $0.created, total: $0.total) }))
     }
 
-    @Sendable func trends(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func trends(_ request: Request, context: Context0RequestContext) async throws -> Envelope<AnalyticsViews.Trends> {
         let caller = try context.caller()
         let (from, to) = try Self.range(request)
         let query = QueryParameters(request)
@@ -61,14 +58,11 @@ struct AnalyticsRoutes: Sendable {
             }
         }
         let points = try await pool.withConnection { [store] in try store.trends(userID: caller.userID, bucket: bucket, from: from, to: to, on: $0) }
-        return try Envelope.make(message: "\(points.count) \(bucket.rawValue)s", data: [
-            "bucket": bucket.rawValue, "range": Self.view(from, to), "metrics": fields,
-            "series": points.map { point -> [String: Any] in
-                var entry: [String: Any] = ["start": Self.day(point.start)]
-                for field in fields { entry[field] = point.values[field] ?? 0 }
-                return entry
-            },
-        ])
+        let series = points.map { point in
+            AnalyticsViews.TrendEntry(start: Self.day(point.start), values: Dictionary(uniqueKeysWithValues: fields.map { ($0, point.values[$0] ?? 0) }))
+        }
+        return Envelope("\(points.count) \(bucket.rawValue)s", AnalyticsViews.Trends(
+            bucket: bucket.rawValue, range: .init(start: from, end: to), metrics: fields, series: series))
     }
 
     /// `start_date`/`end_date` (an end date includes its day); the last 30 days by default.
@@ -82,10 +76,6 @@ struct AnalyticsRoutes: Sendable {
             throw APIError.validation("the range may span at most \(Int(maxRangeDays)) days", field: "start_date")
         }
         return (from, to)
-    }
-
-    static func view(_ from: Date, _ to: Date) -> [String: Any] {
-        ["start": JSONResponse.time(from), "end": JSONResponse.time(to)]
     }
 
     static func day(_ date: Date) -> String {

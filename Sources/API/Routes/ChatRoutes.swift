@@ -24,7 +24,7 @@ struct ChatRoutes: Sendable {
         routes.post("sessions/{id}/extract-memories", .needs(.memoriesWrite, class: .ai), use: extractMemories)
     }
 
-    @Sendable func createSession(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func createSession(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<Envelope<ChatViews.Session>> {
         let caller = try context.caller()
         let body = try await JSONBody(request)
         let title = try body.string("title", maxLength: 200) ?? ""
@@ -33,29 +33,29 @@ struct ChatRoutes: Sendable {
         let session = try await pool.withConnection { [chats] in
             try chats.createSession(userID: caller.userID, title: title, autoExtract: autoExtract, metadata: metadata, on: $0)
         }
-        return try Envelope.make(.created, message: "chat session created", data: ChatViews.session(session))
+        return Envelope.answer(.created, "chat session created", ChatViews.Session(session))
     }
 
-    @Sendable func listSessions(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func listSessions(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<ChatViews.Session>> {
         let caller = try context.caller()
         let (limit, skip) = try ChatViews.paging(request)
         let (sessions, total) = try await pool.withConnection { [chats] in try chats.sessions(userID: caller.userID, limit: limit, skip: skip, on: $0) }
-        return try Envelope.make(message: "\(total) sessions", data: MemoryViews.page(sessions.map(ChatViews.session), total: total, limit: limit, skip: skip))
+        return Envelope("\(total) sessions", Paged(items: sessions.map(ChatViews.Session.init), total: total, limit: limit, skip: skip))
     }
 
-    @Sendable func listMessages(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func listMessages(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<ChatViews.Message>> {
         let caller = try context.caller()
         let session = try await ownSession(context, caller: caller.userID)
         let (limit, skip) = try ChatViews.paging(request)
         let (messages, total) = try await pool.withConnection { [chats] in
             try chats.messages(sessionID: session.id, userID: caller.userID, limit: limit, skip: skip, on: $0)
         }
-        return try Envelope.make(message: "\(total) messages", data: MemoryViews.page(messages.map(ChatViews.message), total: total, limit: limit, skip: skip))
+        return Envelope("\(total) messages", Paged(items: messages.map(ChatViews.Message.init), total: total, limit: limit, skip: skip))
     }
 
     /// Stores the message, retrieves the user's relevant memories and context, answers (LLM
     /// or offline), stores the reply, and (when the session extracts) queues extraction.
-    @Sendable func sendMessage(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func sendMessage(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<Envelope<ChatViews.Reply>> {
         let caller = try context.caller()
         let session = try await ownSession(context, caller: caller.userID)
         let body = try await JSONBody(request)
@@ -77,28 +77,22 @@ struct ChatRoutes: Sendable {
             // Extraction writes memories: only for tokens that may.
             let job = session.autoExtract && caller.has(.memoriesWrite) ? try queue.enqueue(Self.extraction(session.id, caller.userID), on: connection).id : nil
             try WebhookEvents.emit(.chatMessage, userID: caller.userID, data: [
-                "session_id": session.id.uuidString.lowercased(), "message_id": userMessage.id.uuidString.lowercased(),
-                "reply_id": assistantMessage.id.uuidString.lowercased(), "mode": reply.mode,
+                "session_id": session.id.apiString, "message_id": userMessage.id.apiString,
+                "reply_id": assistantMessage.id.apiString, "mode": reply.mode,
             ], on: connection)
             return (userMessage, assistantMessage, job)
         }
-        let readable = ReadableStores(caller)
-        return try Envelope.make(.created, message: "reply (\(reply.mode))", data: [
-            "user_message": ChatViews.message(stored.0),
-            "assistant_message": ChatViews.message(stored.1),
-            "mode": reply.mode,
-            "memories_used": readable.memories ? retrieval.memories.map(MemoryViews.hit) : retrieval.memories.map(ChatViews.memoryID),
-            "context_used": readable.context ? retrieval.context.map(ChatViews.contextHit) : retrieval.context.map(ChatViews.contextID),
-            "extraction_job_id": stored.2.map { $0 as Any } ?? NSNull(),
-        ])
+        let answer = ChatViews.Reply(
+            user: stored.0, assistant: stored.1, mode: reply.mode, retrieval: retrieval, readable: ReadableStores(caller), extractionJobID: stored.2)
+        return Envelope.answer(.created, "reply (\(reply.mode))", answer)
     }
 
     /// 202 with the job that extracts memories from the session's unprocessed messages.
-    @Sendable func extractMemories(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func extractMemories(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<Envelope<ChatViews.ExtractionQueued>> {
         let caller = try context.caller()
         let session = try await ownSession(context, caller: caller.userID)
         let job = try await queue.enqueue(Self.extraction(session.id, caller.userID), pool: pool)
-        return try Envelope.make(.accepted, message: "memory extraction queued", data: ["job_id": job.id, "session_id": session.id.uuidString.lowercased()])
+        return Envelope.answer(.accepted, "memory extraction queued", ChatViews.ExtractionQueued(job_id: job.id, session_id: session.id.apiString))
     }
 
     /// One waiting extraction job per session: messages sent while it waits are picked up by
@@ -116,45 +110,5 @@ struct ChatRoutes: Sendable {
             throw APIError.notFound("no chat session \(text)")
         }
         return session
-    }
-}
-
-enum ChatViews {
-    static func session(_ session: ChatSession) -> [String: Any] {
-        [
-            "id": session.id.uuidString.lowercased(), "title": session.title, "auto_extract": session.autoExtract,
-            "metadata": MemoryViews.jsonObject(session.metadata), "message_count": session.messageCount,
-            "created_at": JSONResponse.time(session.createdAt), "updated_at": JSONResponse.time(session.updatedAt),
-        ]
-    }
-
-    static func message(_ message: ChatMessageRecord) -> [String: Any] {
-        [
-            "id": message.id.uuidString.lowercased(), "session_id": message.sessionID.uuidString.lowercased(),
-            "role": message.role, "content": message.content, "mode": message.mode ?? NSNull(),
-            "memories_used": message.memoriesUsed.map { $0.uuidString.lowercased() },
-            "created_at": JSONResponse.time(message.createdAt),
-        ]
-    }
-
-    /// A memory the reply drew on, for a token that may not read memories: its id only.
-    static func memoryID(_ hit: MemoryHit) -> [String: Any] {
-        ["id": hit.memory.id.uuidString.lowercased()]
-    }
-
-    /// A context chunk the reply drew on, for a token that may not read context: ids only.
-    static func contextID(_ hit: ContextHit) -> [String: Any] {
-        ["context_id": hit.nodeID.uuidString.lowercased(), "document_id": hit.documentID.uuidString.lowercased()]
-    }
-
-    static func contextHit(_ hit: ContextHit) -> [String: Any] {
-        ["context_id": hit.nodeID.uuidString.lowercased(), "document_id": hit.documentID.uuidString.lowercased(),
-         "source": hit.source, "text": hit.text, "similarity": hit.similarity ?? NSNull(), "score": hit.score]
-    }
-
-    /// `limit` (0–100, default 20) and `skip`.
-    static func paging(_ request: Request) throws -> (limit: Int, skip: Int) {
-        let query = QueryParameters(request)
-        return (try query.integer("limit", 0...MemoryRequests.maxLimit) ?? 20, try query.integer("skip", 0...10_000_000) ?? 0)
     }
 }

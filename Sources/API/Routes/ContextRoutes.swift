@@ -23,22 +23,15 @@ struct ContextRoutes: Sendable {
 
     /// 201 once the documents, their nodes and their embedding jobs are committed: listed
     /// and found by keyword from the next request on, by meaning once embedded.
-    @Sendable func add(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func add(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<ContextViews.Added> {
         let caller = try context.caller()
         let new = try ContextRequests.add(try await JSONBody(request), caller: caller, limits: metadataLimits)
         let added = try await intake.add(new)
-        return try JSONResponse.make(.created, [
-            "message": "context added: \(added.filter { !$0.duplicate }.count) new document(s), embedding in the background",
-            "documents": added.map { document -> [String: Any] in
-                ["id": document.id.uuidString.lowercased(), "duplicate": document.duplicate,
-                 "job_id": document.jobID.map { $0 as Any } ?? NSNull(), "state": document.duplicate ? "existing" : "chunked"]
-            },
-            "count": added.count,
-        ])
+        return EditedResponse(status: .created, response: ContextViews.Added(added))
     }
 
     /// 202 with `{"results": [{contextId, contextData, …}]}`, best first.
-    @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<ContextViews.SearchResults> {
         let caller = try context.caller()
         let search = try ContextRequests.search(try await JSONBody(request), caller: caller, limits: metadataLimits)
         let embedding = try await embedder.embed(search.query)
@@ -46,11 +39,7 @@ struct ContextRoutes: Sendable {
             caller: search.tenant, text: search.query, embedding: embedding, minimumSimilarity: search.minimum,
             maximumSimilarity: search.maximum, scope: search.scope, metadata: search.metadata, limit: search.limit)
         let hits = try await pool.withConnection { [store] in try store.search(query, on: $0) }
-        return try JSONResponse.make(.accepted, ["results": hits.map { hit -> [String: Any] in
-            ["contextId": hit.nodeID.uuidString.lowercased(), "contextData": hit.text, "documentId": hit.documentID.uuidString.lowercased(),
-             "source": hit.source, "similarity": hit.similarity ?? NSNull(), "score": hit.score,
-             "metadata": (try? JSONSerialization.jsonObject(with: Data(hit.metadata.utf8))) ?? [:]]
-        }])
+        return EditedResponse(status: .accepted, response: ContextViews.SearchResults(results: hits.map(ContextViews.Hit.init)))
     }
 
     /// 204; deleting what does not exist is not an error.
@@ -61,7 +50,7 @@ struct ContextRoutes: Sendable {
         return Response(status: .noContent)
     }
 
-    @Sendable func view(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func view(_ request: Request, context: Context0RequestContext) async throws -> ContextViews.NodePage {
         let caller = try context.caller()
         let page = try Page(request, defaultLimit: 100)
         let source = try QueryParameters(request).value("source", maxLength: 1000)
@@ -69,17 +58,17 @@ struct ContextRoutes: Sendable {
         let (nodes, total) = try await pool.withConnection { [store] in
             try store.nodes(visibleTo: tenant, source: source, limit: page.limit, offset: page.offset, on: $0)
         }
-        return try JSONResponse.make(.ok, ["context": nodes.map(ContextViews.node), "total": total, "limit": page.limit, "offset": page.offset])
+        return ContextViews.NodePage(context: nodes.map(ContextViews.Node.init), total: total, limit: page.limit, offset: page.offset)
     }
 
-    @Sendable func viewDocuments(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func viewDocuments(_ request: Request, context: Context0RequestContext) async throws -> ContextViews.DocumentPage {
         let caller = try context.caller()
         let page = try Page(request, defaultLimit: 100)
         let tenant = Tenant(userID: caller.userID, organizationID: caller.organizationID)
         let (documents, total) = try await pool.withConnection { [store] in
             try store.documents(visibleTo: tenant, limit: page.limit, offset: page.offset, on: $0)
         }
-        return try JSONResponse.make(.ok, ["documents": documents.map(ContextViews.document), "total": total, "limit": page.limit, "offset": page.offset])
+        return ContextViews.DocumentPage(documents: documents.map(ContextViews.Document.init), total: total, limit: page.limit, offset: page.offset)
     }
 }
 

@@ -14,30 +14,50 @@ struct JobRoutes: Sendable {
         routes.get("{id}", AccessRule.needsAny(of: .contextRead, .contextWrite, .memoriesRead, .memoriesWrite, .chat, .webhooksManage), use: show)
     }
 
-    @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Job> {
         let caller = try context.caller()
         guard let id = context.parameters.get("id", as: Int.self), id > 0 else {
             throw APIError.validation("the job id must be a positive whole number", field: "id")
         }
         let record = try await pool.withConnection { [queue] in try queue.find(id: id, on: $0) }
         guard let record, record.ownerUserID == caller.userID else { throw APIError.notFound("no job \(id)") }
-        return try Envelope.make(message: "job \(id) is \(record.state.rawValue)", data: Self.view(record))
+        return Envelope("job \(id) is \(record.state.rawValue)", Job(record))
     }
 
-    static func view(_ job: JobRecord) -> [String: Any] {
-        [
-            "id": job.id,
-            "kind": job.kind,
-            "queue": job.queue,
-            "state": job.state.rawValue,
-            "attempt": job.attempt,
-            "max_attempts": job.maxAttempts,
-            "last_error": job.errors.last?.error ?? NSNull(),
-            "errors": job.errors.map { ["attempt": $0.attempt, "at": $0.at, "error": $0.error] },
-            "created_at": JSONResponse.time(job.createdAt),
-            "run_at": JSONResponse.time(job.runAt),
-            "attempted_at": JSONResponse.time(job.attemptedAt),
-            "finished_at": JSONResponse.time(job.finishedAt),
-        ]
+    /// A job as its owner sees it.
+    struct Job: Encodable, Sendable {
+        struct Failure: Encodable, Sendable {
+            let attempt: Int
+            let at: String
+            let error: String
+        }
+
+        let id: Int
+        let kind: String
+        let queue: String
+        let state: String
+        let attempt: Int
+        let max_attempts: Int
+        @Nullable var last_error: String?
+        let errors: [Failure]
+        let created_at: Date
+        let run_at: Date
+        @Nullable var attempted_at: Date?
+        @Nullable var finished_at: Date?
+
+        init(_ job: JobRecord) {
+            id = job.id
+            kind = job.kind
+            queue = job.queue
+            state = job.state.rawValue
+            attempt = job.attempt
+            max_attempts = job.maxAttempts
+            last_error = job.errors.last?.error
+            errors = job.errors.map { Failure(attempt: $0.attempt, at: $0.at, error: $0.error) }
+            created_at = job.createdAt
+            run_at = job.runAt
+            attempted_at = job.attemptedAt
+            finished_at = job.finishedAt
+        }
     }
 }

@@ -22,16 +22,14 @@ struct MemoryRoutes: Sendable {
     }
 
     /// 201 at once; embedding and (when none is given) category and emotion follow in a job.
-    @Sendable func create(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<Envelope<Merged<MemoryViews.Memory, MemoryViews.JobID>>> {
         let caller = try context.caller()
         let new = try MemoryRequests.new(try await JSONBody(request), limits: metadataLimits)
         let (memory, jobID) = try await pool.withTransaction { [store] in try store.create(new, userID: caller.userID, on: $0) }
-        var data = MemoryViews.memory(memory)
-        data["job_id"] = jobID
-        return try Envelope.make(.created, message: "memory created; enrichment pending", data: data)
+        return Envelope.answer(.created, "memory created; enrichment pending", Merged(MemoryViews.Memory(memory), MemoryViews.JobID(job_id: jobID)))
     }
 
-    @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Merged<MemoryViews.Memory, MemoryViews.History>> {
         let caller = try context.caller()
         let id = try Self.memoryID(context)
         let found = try await pool.withConnection { [store] connection -> (Memory, [MemoryHistoryEntry])? in
@@ -39,12 +37,10 @@ struct MemoryRoutes: Sendable {
             return (memory, try store.history(of: id, userID: caller.userID, on: connection))
         }
         guard let (memory, history) = found else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }
-        var data = MemoryViews.memory(memory)
-        data["history"] = history.map(MemoryViews.history)
-        return try Envelope.make(message: "memory found", data: data)
+        return Envelope("memory found", Merged(MemoryViews.Memory(memory), MemoryViews.History(history: history.map(MemoryViews.HistoryEntry.init))))
     }
 
-    @Sendable func update(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func update(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Merged<MemoryViews.Memory, MemoryViews.JobID>> {
         let caller = try context.caller()
         let id = try Self.memoryID(context)
         let (change, reason) = try MemoryRequests.change(try await JSONBody(request), limits: metadataLimits)
@@ -52,31 +48,28 @@ struct MemoryRoutes: Sendable {
             try store.update(id: id, userID: caller.userID, change: change, reason: reason ?? "updated by the user", on: $0)
         }
         guard let (memory, jobID) = updated else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }
-        var data = MemoryViews.memory(memory)
-        data["job_id"] = jobID ?? NSNull()
-        return try Envelope.make(message: "memory updated", data: data)
+        return Envelope("memory updated", Merged(MemoryViews.Memory(memory), MemoryViews.JobID(job_id: jobID)))
     }
 
-    @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Deleted> {
         let caller = try context.caller()
         let id = try Self.memoryID(context)
         let deleted = try await pool.withTransaction { [store] in
             try store.delete(id: id, userID: caller.userID, reason: "deleted by the user", on: $0)
         }
         guard deleted else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }
-        return try Envelope.make(message: "memory deleted", data: ["id": id.uuidString.lowercased(), "deleted": true])
+        return Envelope("memory deleted", Deleted(id: id.apiString))
     }
 
-    @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<MemoryViews.Memory>> {
         let caller = try context.caller()
         let filter = try MemoryRequests.filter(request)
         let (memories, total) = try await pool.withConnection { [store] in try store.list(userID: caller.userID, filter: filter, on: $0) }
-        return try Envelope.make(message: "\(total) memories", data: MemoryViews.page(
-            memories.map(MemoryViews.memory), total: total, limit: filter.limit, skip: filter.skip))
+        return Envelope("\(total) memories", Paged(items: memories.map(MemoryViews.Memory.init), total: total, limit: filter.limit, skip: filter.skip))
     }
 
     /// Semantic + full-text search with the list filters, a similarity threshold and scores.
-    @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> Envelope<MemoryViews.SearchResults> {
         let caller = try context.caller()
         let body = try await JSONBody(request)
         guard let query = try body.string("query", maxLength: 2000), !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -93,12 +86,12 @@ struct MemoryRoutes: Sendable {
         let hits = try await pool.withConnection { [store, filter] in
             try store.search(userID: caller.userID, text: query, embedding: embedding, filter: filter, threshold: threshold, limit: limit, on: $0)
         }
-        return try Envelope.make(message: "\(hits.count) memories found", data: ["results": hits.map(MemoryViews.hit), "query": query])
+        return Envelope("\(hits.count) memories found", MemoryViews.SearchResults(results: hits.map(MemoryViews.hit), query: query))
     }
 
     /// Up to 100 create/update/delete operations, each answered on its own; one failing
     /// does not undo the others (each runs in its own transaction).
-    @Sendable func batch(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func batch(_ request: Request, context: Context0RequestContext) async throws -> Envelope<MemoryViews.Batch> {
         let caller = try context.caller()
         let body = try await JSONBody(request)
         guard let operations = try body.array("operations"), !operations.isEmpty else {
@@ -112,14 +105,14 @@ struct MemoryRoutes: Sendable {
         if let index = operations.firstIndex(where: { if case .object = $0 { false } else { true } }) {
             throw APIError.validation("each operation must be an object", field: "operations[\(index)]")
         }
-        var results = [[String: Any]]()
+        var results = [MemoryViews.BatchResult]()
         for (index, operation) in operations.enumerated() {
             results.append(await MemoryBatch(pool: pool, store: store, userID: caller.userID, metadataLimits: metadataLimits, logger: context.logger).run(operation, index: index))
         }
-        let failed = results.filter { $0["success"] as? Bool == false }.count
-        return try Envelope.make(message: "\(operations.count - failed) of \(operations.count) operations succeeded", data: [
-            "results": results, "succeeded": operations.count - failed, "failed": failed,
-        ])
+        let failed = results.filter { !$0.success }.count
+        return Envelope(
+            "\(operations.count - failed) of \(operations.count) operations succeeded",
+            MemoryViews.Batch(results: results, succeeded: operations.count - failed, failed: failed))
     }
 
     static func memoryID(_ context: Context0RequestContext) throws -> UUID {

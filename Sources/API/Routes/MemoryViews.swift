@@ -3,51 +3,115 @@ import Foundation
 
 /// How memories appear in responses.
 enum MemoryViews {
-    static func memory(_ memory: Memory) -> [String: Any] {
-        [
-            "id": memory.id.uuidString.lowercased(),
-            "text": memory.text,
-            "category": memory.category ?? NSNull(),
-            "category_confidence": memory.categoryConfidence.map(rounded) ?? NSNull(),
-            "emotion": memory.emotion ?? NSNull(),
-            "emotion_confidence": memory.emotionConfidence.map(rounded) ?? NSNull(),
-            "tags": memory.tags,
-            "metadata": jsonObject(memory.metadata),
-            "source": memory.source.rawValue,
-            "source_refs": jsonObject(memory.sourceRefs),
-            "enrichment": memory.enrichment,
-            "version": memory.version,
-            "valid_from": JSONResponse.time(memory.validFrom),
-            "valid_until": JSONResponse.time(memory.validUntil),
-            "created_at": JSONResponse.time(memory.createdAt),
-            "updated_at": JSONResponse.time(memory.updatedAt),
-        ]
+    struct Memory: Encodable, Sendable {
+        let id: String
+        let text: String
+        @Nullable var category: String?
+        @Nullable var category_confidence: Double?
+        @Nullable var emotion: String?
+        @Nullable var emotion_confidence: Double?
+        let tags: [String]
+        let metadata: JSONValue
+        let source: String
+        let source_refs: JSONValue
+        let enrichment: String
+        let version: Int
+        let valid_from: Date
+        @Nullable var valid_until: Date?
+        let created_at: Date
+        let updated_at: Date
+
+        init(_ memory: Core.Memory) {
+            id = memory.id.apiString
+            text = memory.text
+            category = memory.category
+            category_confidence = memory.categoryConfidence.map(MemoryViews.rounded)
+            emotion = memory.emotion
+            emotion_confidence = memory.emotionConfidence.map(MemoryViews.rounded)
+            tags = memory.tags
+            metadata = JSONValue(storedText: memory.metadata)
+            source = memory.source.rawValue
+            source_refs = JSONValue(storedText: memory.sourceRefs)
+            enrichment = memory.enrichment
+            version = memory.version
+            valid_from = memory.validFrom
+            valid_until = memory.validUntil
+            created_at = memory.createdAt
+            updated_at = memory.updatedAt
+        }
     }
 
     /// Confidences are stored as `real`; three decimals is all they mean.
     static func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
 
-    static func history(_ entry: MemoryHistoryEntry) -> [String: Any] {
-        [
-            "version": entry.version, "change": entry.change, "reason": entry.reason ?? NSNull(), "text": entry.text,
-            "category": entry.category ?? NSNull(), "emotion": entry.emotion ?? NSNull(), "tags": entry.tags,
-            "valid_until": JSONResponse.time(entry.validUntil), "changed_at": JSONResponse.time(entry.changedAt),
-        ]
+    struct HistoryEntry: Encodable, Sendable {
+        let version: Int
+        let change: String
+        @Nullable var reason: String?
+        let text: String
+        @Nullable var category: String?
+        @Nullable var emotion: String?
+        let tags: [String]
+        @Nullable var valid_until: Date?
+        let changed_at: Date
+
+        init(_ entry: MemoryHistoryEntry) {
+            version = entry.version
+            change = entry.change
+            reason = entry.reason
+            text = entry.text
+            category = entry.category
+            emotion = entry.emotion
+            tags = entry.tags
+            valid_until = entry.validUntil
+            changed_at = entry.changedAt
+        }
     }
 
-    static func hit(_ hit: MemoryHit) -> [String: Any] {
-        var view = memory(hit.memory)
-        view["similarity"] = hit.similarity ?? NSNull()
-        view["score"] = hit.score
-        return view
+    /// A memory with its job's id (create: always; update: null when nothing is to redo).
+    struct JobID: Encodable, Sendable {
+        @Nullable var job_id: Int?
     }
 
-    static func jsonObject(_ text: String) -> Any {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? NSNull()
+    /// A memory with its history (`GET /memories/{id}`).
+    struct History: Encodable, Sendable {
+        let history: [HistoryEntry]
     }
 
-    /// `{"items", "total", "limit", "skip"}`, the spec's pagination shape.
-    static func page(_ items: [[String: Any]], total: Int, limit: Int, skip: Int) -> [String: Any] {
-        ["items": items, "total": total, "limit": limit, "skip": skip]
+    /// A search hit's ranking.
+    struct Ranking: Encodable, Sendable {
+        /// Null for a memory found by its words before its embedding landed.
+        @Nullable var similarity: Double?
+        let score: Double
+    }
+
+    typealias Hit = Merged<Memory, Ranking>
+
+    static func hit(_ hit: MemoryHit) -> Hit {
+        Merged(Memory(hit.memory), Ranking(similarity: hit.similarity, score: hit.score))
+    }
+
+    /// `{"results", "query"}`.
+    struct SearchResults: Encodable, Sendable {
+        let results: [Hit]
+        let query: String
+    }
+
+    /// One operation's answer in a batch: `op`, `id` and `job_id` when it ran, `error`
+    /// when it did not.
+    struct BatchResult: Encodable, Sendable {
+        let index: Int
+        var op: String?
+        let success: Bool
+        var id: String?
+        var job_id: Int?
+        var error: ErrorBodies.Detail?
+    }
+
+    /// `POST /memories/batch`.
+    struct Batch: Encodable, Sendable {
+        let results: [BatchResult]
+        let succeeded: Int
+        let failed: Int
     }
 }

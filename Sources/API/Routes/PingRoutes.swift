@@ -17,6 +17,10 @@ struct PingRoutes: Sendable {
         let data: Data
     }
 
+    struct Readiness: Encodable, Sendable {
+        let database: String
+    }
+
     func add(to group: RouterGroup<Context0RequestContext>) {
         group.get("ping") { _, _ in
             let reachable = await database.isReachable()
@@ -24,12 +28,10 @@ struct PingRoutes: Sendable {
         }
         // For load balancers and orchestrators: take this process out of rotation while it
         // cannot reach the database, and back in when it can.
-        group.get("ready") { _, _ -> Response in
+        group.get("ready") { _, _ -> Envelope<Readiness> in
             guard await database.isReachable() else { throw APIError.unavailable("not ready: the database does not answer") }
-            return try JSONResponse.make(.ok, ["success": true, "message": "ready", "data": ["database": "ok"]])
+            return Envelope("ready", Readiness(database: "ok"))
         }
-        group.get("openapi.json") { _, _ in
-            try JSONResponse.make(.ok, OpenAPIDocument.json())
-        }
+        group.get("openapi.json") { _, _ in OpenAPIDocument.response() }
     }
 }

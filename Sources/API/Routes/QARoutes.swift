@@ -18,7 +18,7 @@ struct QARoutes: Sendable {
         routes.get("history", .needs(.qa), use: list)
     }
 
-    @Sendable func ask(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func ask(_ request: Request, context: Context0RequestContext) async throws -> Envelope<QAViews.Answer<[QAViews.Citation]>> {
         let caller = try context.caller()
         let body = try await JSONBody(request)
         guard let question = try body.string("question", maxLength: 2000), !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -31,52 +31,83 @@ struct QARoutes: Sendable {
             memoryLimit: limit, contextLimit: limit)
         let answer = try await assistant.answer(question, questionEmbedding: embedding, retrieval: retrieval)
         let citations = Self.citations(retrieval, cited: answer.cited, readable: ReadableStores(caller))
-        let citationsJSON = PostgresJSON(text: String(decoding: try JSONSerialization.data(withJSONObject: citations, options: [.sortedKeys]), as: UTF8.self))
+        let citationsJSON = PostgresJSON(text: String(decoding: try ResponseJSON.encoder.encode(citations), as: UTF8.self))
         let record = try await pool.withTransaction { [history] connection in
             try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "qa", output: answer, on: connection)
             let record = try history.record(
                 userID: caller.userID, question: question, answer: answer.text, mode: answer.mode,
                 citations: citationsJSON, on: connection)
             try WebhookEvents.emit(.qaAnswer, userID: caller.userID, data: [
-                "question_id": record.id.uuidString.lowercased(), "question": question, "mode": answer.mode,
+                "question_id": record.id.apiString, "question": question, "mode": answer.mode,
             ], on: connection)
             return record
         }
-        return try Envelope.make(message: "answered (\(answer.mode))", data: [
-            "id": record.id.uuidString.lowercased(), "question": question, "answer": answer.text, "mode": answer.mode,
-            "citations": citations, "created_at": JSONResponse.time(record.createdAt),
-        ])
+        return Envelope("answered (\(answer.mode))", QAViews.Answer(record, citations: citations))
     }
 
-    @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<QAViews.Answer<JSONValue>>> {
         let caller = try context.caller()
         let (limit, skip) = try ChatViews.paging(request)
         let (records, total) = try await pool.withConnection { [history] in try history.history(userID: caller.userID, limit: limit, skip: skip, on: $0) }
-        return try Envelope.make(message: "\(total) questions", data: MemoryViews.page(records.map { record in
-            ["id": record.id.uuidString.lowercased(), "question": record.question, "answer": record.answer, "mode": record.mode,
-             "citations": MemoryViews.jsonObject(record.citations), "created_at": JSONResponse.time(record.createdAt)]
-        }, total: total, limit: limit, skip: skip))
+        let items = records.map { QAViews.Answer($0, citations: JSONValue(storedText: $0.citations)) }
+        return Envelope("\(total) questions", Paged(items: items, total: total, limit: limit, skip: skip))
     }
 
     /// Every retrieved source with id, snippet (when the token may read its store) and
     /// score; the ones the answer rests on first and marked `used`.
-    static func citations(_ retrieval: Retrieval, cited: [Int], readable: ReadableStores) -> [[String: Any]] {
-        let memories = retrieval.memories.map { hit -> [String: Any] in
-            var citation: [String: Any] = ["type": "memory", "id": hit.memory.id.uuidString.lowercased(), "score": hit.score, "similarity": hit.similarity ?? NSNull()]
-            if readable.memories { citation["snippet"] = String(hit.memory.text.prefix(300)) }
-            return citation
+    static func citations(_ retrieval: Retrieval, cited: [Int], readable: ReadableStores) -> [QAViews.Citation] {
+        let memories = retrieval.memories.map { hit in
+            QAViews.Citation(type: "memory", id: hit.memory.id.apiString, score: hit.score, similarity: hit.similarity,
+                             snippet: readable.memories ? String(hit.memory.text.prefix(300)) : nil)
         }
-        let context = retrieval.context.map { hit -> [String: Any] in
-            var citation: [String: Any] = [
-                "type": "context", "id": hit.nodeID.uuidString.lowercased(), "document_id": hit.documentID.uuidString.lowercased(),
-                "score": hit.score, "similarity": hit.similarity ?? NSNull(),
-            ]
-            if readable.context { citation["snippet"] = String(hit.text.prefix(300)) }
-            return citation
+        let context = retrieval.context.map { hit in
+            QAViews.Citation(type: "context", id: hit.nodeID.apiString, document_id: hit.documentID.apiString, score: hit.score,
+                             similarity: hit.similarity, snippet: readable.context ? String(hit.text.prefix(300)) : nil)
         }
         let all = memories + context
         let used = Set(cited)
-        return cited.filter { all.indices.contains($0) }.map { all[$0].merging(["used": true]) { $1 } }
-            + all.indices.filter { !used.contains($0) }.map { all[$0].merging(["used": false]) { $1 } }
+        return cited.filter { all.indices.contains($0) }.map { all[$0].used(true) }
+            + all.indices.filter { !used.contains($0) }.map { all[$0].used(false) }
+    }
+}
+
+/// How answers and their citations appear in responses (and how citations are stored).
+enum QAViews {
+    struct Citation: Encodable, Sendable {
+        let type: String
+        let id: String
+        /// Context citations only.
+        var document_id: String?
+        let score: Double
+        /// Null for a source found by its words before its embedding landed.
+        @Nullable var similarity: Double?
+        /// Only when the token may read the source's store.
+        var snippet: String?
+        var used = false
+
+        func used(_ used: Bool) -> Citation {
+            var citation = self
+            citation.used = used
+            return citation
+        }
+    }
+
+    /// An answer: just given (`Citations` typed) or from the history (as stored).
+    struct Answer<Citations: Encodable & Sendable>: Encodable, Sendable {
+        let id: String
+        let question: String
+        let answer: String
+        let mode: String
+        let citations: Citations
+        let created_at: Date
+
+        init(_ record: QARecord, citations: Citations) {
+            id = record.id.apiString
+            question = record.question
+            answer = record.answer
+            mode = record.mode
+            self.citations = citations
+            created_at = record.createdAt
+        }
     }
 }

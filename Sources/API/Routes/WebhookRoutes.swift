@@ -20,7 +20,7 @@ struct WebhookRoutes: Sendable {
     }
 
     /// 201 with the webhook and its signing secret, which is never shown again.
-    @Sendable func create(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<Envelope<Merged<WebhookViews.Webhook, WebhookViews.Secret>>> {
         let caller = try context.caller()
         let new = try WebhookRequests.new(try await JSONBody(request), settings: settings)
         let created = try await pool.withTransaction { [store] in
@@ -29,66 +29,63 @@ struct WebhookRoutes: Sendable {
         guard let (webhook, secret) = created else {
             throw APIError.validation("at most \(WebhookStore.maxPerUser) webhooks per user; delete one first", field: "url")
         }
-        var data = WebhookViews.webhook(webhook)
-        data["secret"] = secret
-        return try Envelope.make(.created, message: "webhook created; keep the secret, it is shown only once", data: data)
+        return Envelope.answer(
+            .created, "webhook created; keep the secret, it is shown only once", Merged(WebhookViews.Webhook(webhook), WebhookViews.Secret(secret: secret)))
     }
 
-    @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<WebhookViews.Webhook>> {
         let caller = try context.caller()
         let (limit, skip) = try ChatViews.paging(request)
         let (webhooks, total) = try await pool.withConnection { [store] in try store.list(userID: caller.userID, limit: limit, skip: skip, on: $0) }
-        return try Envelope.make(message: "\(total) webhooks", data: MemoryViews.page(webhooks.map(WebhookViews.webhook), total: total, limit: limit, skip: skip))
+        return Envelope("\(total) webhooks", Paged(items: webhooks.map(WebhookViews.Webhook.init), total: total, limit: limit, skip: skip))
     }
 
-    @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Envelope<WebhookViews.Webhook> {
         let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         guard let webhook = try await pool.withConnection({ [store] in try store.find(id: id, userID: caller.userID, on: $0) }) else {
-            throw APIError.notFound("no webhook \(id.uuidString.lowercased())")
+            throw APIError.notFound("no webhook \(id.apiString)")
         }
-        return try Envelope.make(message: "webhook found", data: WebhookViews.webhook(webhook))
+        return Envelope("webhook found", WebhookViews.Webhook(webhook))
     }
 
-    @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Deleted> {
         let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         guard try await pool.withTransaction({ [store] in try store.delete(id: id, userID: caller.userID, on: $0) }) else {
-            throw APIError.notFound("no webhook \(id.uuidString.lowercased())")
+            throw APIError.notFound("no webhook \(id.apiString)")
         }
-        return try Envelope.make(message: "webhook deleted", data: ["id": id.uuidString.lowercased(), "deleted": true])
+        return Envelope("webhook deleted", Deleted(id: id.apiString))
     }
 
-    @Sendable func enable(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func enable(_ request: Request, context: Context0RequestContext) async throws -> Envelope<WebhookViews.Webhook> {
         let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         guard let webhook = try await pool.withTransaction({ [store] in try store.enable(id: id, userID: caller.userID, on: $0) }) else {
-            throw APIError.notFound("no webhook \(id.uuidString.lowercased())")
+            throw APIError.notFound("no webhook \(id.apiString)")
         }
-        return try Envelope.make(message: "webhook enabled", data: WebhookViews.webhook(webhook))
+        return Envelope("webhook enabled", WebhookViews.Webhook(webhook))
     }
 
     /// 202: a `webhook.test` event for this webhook only, delivered like any other.
-    @Sendable func test(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func test(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<Envelope<WebhookViews.TestQueued>> {
         let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         let emitted = try await pool.withTransaction { [store] connection -> WebhookEvents.Emitted?? in
             guard let webhook = try store.find(id: id, userID: caller.userID, on: connection) else { return .none }
             guard webhook.enabled else { return .some(nil) }
             return .some(try WebhookEvents.emit(.webhookTest, userID: caller.userID, data: [
-                "webhook_id": id.uuidString.lowercased(), "message": "a test event from Context0",
+                "webhook_id": id.apiString, "message": "a test event from Context0",
             ], onlyTo: id, on: connection))
         }
-        guard let found = emitted else { throw APIError.notFound("no webhook \(id.uuidString.lowercased())") }
+        guard let found = emitted else { throw APIError.notFound("no webhook \(id.apiString)") }
         guard let event = found, let delivery = event.deliveries.first else {
             throw APIError.validation("the webhook is disabled; enable it first", field: "id")
         }
-        return try Envelope.make(.accepted, message: "test event queued", data: [
-            "event_id": event.eventID, "delivery_id": delivery.id.uuidString.lowercased(), "job_id": delivery.jobID,
-        ])
+        return Envelope.answer(.accepted, "test event queued", WebhookViews.TestQueued(event_id: event.eventID, delivery_id: delivery.id.apiString, job_id: delivery.jobID))
     }
 
-    @Sendable func deliveries(_ request: Request, context: Context0RequestContext) async throws -> Response {
+    @Sendable func deliveries(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<WebhookViews.Delivery>> {
         let caller = try context.caller()
         let id = try WebhookRequests.id(context)
         let (limit, skip) = try ChatViews.paging(request)
@@ -96,8 +93,8 @@ struct WebhookRoutes: Sendable {
         let page = try await pool.withConnection { [store] in
             try store.deliveries(webhookID: id, userID: caller.userID, status: status, limit: limit, skip: skip, on: $0)
         }
-        guard let (deliveries, total) = page else { throw APIError.notFound("no webhook \(id.uuidString.lowercased())") }
-        return try Envelope.make(message: "\(total) deliveries", data: MemoryViews.page(deliveries.map(WebhookViews.delivery), total: total, limit: limit, skip: skip))
+        guard let (deliveries, total) = page else { throw APIError.notFound("no webhook \(id.apiString)") }
+        return Envelope("\(total) deliveries", Paged(items: deliveries.map(WebhookViews.Delivery.init), total: total, limit: limit, skip: skip))
     }
 }
 
@@ -139,28 +136,5 @@ enum WebhookRequests {
 
     static func deliveryStatus(_ request: Request) throws -> WebhookDelivery.Status? {
         try QueryParameters(request).choice("status", WebhookDelivery.Status.self)
-    }
-}
-
-/// Webhooks and deliveries as JSON.
-enum WebhookViews {
-    static func webhook(_ webhook: Webhook) -> [String: Any] {
-        [
-            "id": webhook.id.uuidString.lowercased(), "url": webhook.url, "events": webhook.events,
-            "description": webhook.description ?? NSNull(), "enabled": webhook.enabled,
-            "disabled_reason": webhook.disabledReason ?? NSNull(), "consecutive_failures": webhook.consecutiveFailures,
-            "created_at": JSONResponse.time(webhook.createdAt), "updated_at": JSONResponse.time(webhook.updatedAt),
-        ]
-    }
-
-    static func delivery(_ delivery: WebhookDelivery) -> [String: Any] {
-        [
-            "id": delivery.id.uuidString.lowercased(), "webhook_id": delivery.webhookID.uuidString.lowercased(),
-            "event_id": delivery.eventID, "event_type": delivery.eventType, "status": delivery.status.rawValue,
-            "attempts": delivery.attempts, "response_status": delivery.responseStatus.map { $0 as Any } ?? NSNull(),
-            "error": delivery.error ?? NSNull(), "created_at": JSONResponse.time(delivery.createdAt),
-            "next_attempt_at": JSONResponse.time(delivery.nextAttemptAt), "delivered_at": JSONResponse.time(delivery.deliveredAt),
-            "attempt_log": MemoryViews.jsonObject(delivery.attemptLog),
-        ]
     }
 }
