@@ -29,6 +29,7 @@ public func buildApplication(
         logger: logger)
     let probes = healthProbePool(configuration, logger: logger)
     let wakeups = WakeupThrottle(pool: pool, logger: logger)
+    let refunds = RequestRefunds(pool: admissions, logger: logger)
     let queue = JobQueue(wakeupThrottle: wakeups)
 
     let router = Router(context: Context0RequestContext.self)
@@ -44,7 +45,7 @@ public func buildApplication(
     let protected = ProtectedRoutes(
         group: api, family: .context0,
         authenticator: Authenticator(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, keys: keys),
-        admission: Admission(pool: admissions, rateLimits: configuration.rateLimits, metering: configuration.metering))
+        admission: Admission(pool: admissions, rateLimits: configuration.rateLimits, metering: configuration.metering, refunds: refunds))
     let limits = configuration.metadataLimits
     let memories = MemoryStore(queue: queue)
     let contexts = ContextStore(queue: queue)
@@ -75,7 +76,7 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port), serverName: "context0",
             availableConnectionsDelegate: MaximumAvailableConnections(http.maxConnections)),
         logger: logger)
-    application.addServices(pool, admissions, probes, wakeups, keyRevocations)
+    application.addServices(pool, admissions, probes, wakeups, refunds, keyRevocations)
     return application
 }
 

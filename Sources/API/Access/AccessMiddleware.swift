@@ -7,7 +7,8 @@ import Hummingbird
 /// Guards one route with its `AccessRule`: who is calling (`Authenticator`), whether they may
 /// now (`Admission`: disabled, rate limit, quotas), whether their token has the route's
 /// scopes; then the handler. Every answer after authentication carries `X-RateLimit-*`, and
-/// every error (its own or the handler's) is rendered in the route's API family.
+/// every error (its own or the handler's) is rendered in the route's API family. A request
+/// the server failed (5xx) is refunded (`RequestRefunds`).
 struct AccessMiddleware: RouterMiddleware {
     typealias Context = Context0RequestContext
 
@@ -38,6 +39,7 @@ struct AccessMiddleware: RouterMiddleware {
             } catch {
                 response = render(error, request, context)
             }
+            admission.refundIfFailed(response, identity, rule, decision)
         }
         return decision.state.map { Self.withLimitHeaders($0, response) } ?? response
     }

@@ -2,6 +2,7 @@ import Auth
 import Core
 import Foundation
 import HTTPTypes
+import Hummingbird
 import Postgres
 
 /// Counts a request against its caller's hourly limit for the route's class and checks the
@@ -12,6 +13,8 @@ struct Admission: Sendable {
     let pool: PostgresPool
     let rateLimits: RateLimitOverrides
     let metering: Bool
+    /// Where requests the server failed are taken back.
+    let refunds: RequestRefunds
     let users = UserStore()
 
     /// What admission decided: the limit state for the `X-RateLimit-*` headers (none when
@@ -47,6 +50,12 @@ struct Admission: Sendable {
                 retryAfter: Int(BillingPeriod(containing: Date()).end.timeIntervalSinceNow.rounded(.up))))
         }
         return Decision(state: state, refusal: nil)
+    }
+
+    /// Takes back a counted request whose answer was a server error (5xx).
+    func refundIfFailed(_ response: Response, _ identity: Identity, _ rule: AccessRule, _ decision: Decision) {
+        guard let state = decision.state, decision.refusal == nil, response.status.code >= 500 else { return }
+        refunds.refund(userID: identity.userID, kind: rule.kind, windowEnd: state.reset)
     }
 
     /// A refused search is not billed as one.

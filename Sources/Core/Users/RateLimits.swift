@@ -46,6 +46,19 @@ public struct RateLimitState: Sendable, Equatable {
     public var exceeded: Bool { used > limit }
 }
 
+/// One counted request to take back: its user, metric (`requests.<class>`) and hour.
+public struct UsageRefund: Sendable, Equatable {
+    public var userID: String
+    public var metric: String
+    public var hour: Date
+
+    public init(userID: String, metric: String, hour: Date) {
+        self.userID = userID
+        self.metric = metric
+        self.hour = hour
+    }
+}
+
 extension UserStore {
     /// The default plan (`free`) is the one `RATE_LIMITS` overrides.
     static let defaultPlan = "free"
@@ -127,6 +140,19 @@ extension UserStore {
             SELECT disabled FROM created
             UNION ALL SELECT disabled_at IS NOT NULL FROM users WHERE id = \(userID)
             """).first?.decode("disabled") ?? false
+    }
+
+    /// Takes counted requests back (see the API's `RequestRefunds`), never below zero.
+    public func refund(_ refunds: [UsageRefund], on connection: PostgresConnection) throws {
+        guard !refunds.isEmpty else { return }
+        try connection.query("""
+            UPDATE usage_hourly u SET quantity = greatest(0, u.quantity - r.n)
+            FROM (SELECT user_id, metric, hour, count(*)::integer AS n
+                  FROM unnest(\(refunds.map(\.userID))::text[], \(refunds.map(\.metric))::text[], \(refunds.map(\.hour))::timestamptz[])
+                      AS t (user_id, metric, hour)
+                  GROUP BY user_id, metric, hour) r
+            WHERE u.user_id = r.user_id AND u.metric = r.metric AND u.hour = r.hour
+            """)
     }
 
     /// Adds to a user's metered usage of `metric` this hour, in the caller's transaction.
