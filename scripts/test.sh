@@ -70,6 +70,7 @@ fi
 # --- the scripts' own tests: make run's supervisor (Tests/Scripts) -------------------------
 start_phase scripts
 python3 Tests/Scripts/test_supervise.py
+python3 scripts/api-reference.py --check
 
 # --- SDK tests: the Python and JavaScript SDKs over HTTP against the executables just built
 start_phase sdk-tests

@@ -56,12 +56,10 @@ public func buildApplication(
         .add(to: protected.group("context", family: .context))
     JobRoutes(pool: pool, queue: queue).add(to: protected.group("jobs"))
     MemoryRoutes(pool: pool, store: memories, embedder: embedder, metadataLimits: limits).add(to: protected.group("memories"))
-    ChatRoutes(
-        pool: pool, chats: ChatStore(), queue: queue, retriever: retriever, assistant: assistant, embedder: embedder,
-        metadataLimits: limits
-    ).add(to: protected.group("chat"))
-    QARoutes(pool: pool, history: QAStore(), retriever: retriever, assistant: assistant, embedder: embedder)
-        .add(to: protected.group("qa"))
+    let chat = ChatService(pool: pool, chats: ChatStore(), queue: queue, retriever: retriever, assistant: assistant, embedder: embedder)
+    ChatRoutes(pool: pool, chats: ChatStore(), service: chat, metadataLimits: limits).add(to: protected.group("chat"))
+    let qa = QAService(pool: pool, history: QAStore(), retriever: retriever, assistant: assistant, embedder: embedder)
+    QARoutes(pool: pool, history: QAStore(), service: qa).add(to: protected.group("qa"))
     WebhookRoutes(pool: pool, settings: configuration.webhooks).add(to: protected.group("webhooks"))
     BillingRoutes(pool: pool, billing: BillingStore(overrides: configuration.rateLimits)).add(to: protected.group("billing"))
     AnalyticsRoutes(pool: pool).add(to: protected.group("analytics"))

@@ -20,6 +20,11 @@ enum ResponseJSON {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
+    /// `value` as JSON text, for a view that is also stored (an answer's citations).
+    static func text(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
     /// A response of `status` whose body is `value`.
     static func response(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
         let data = try encoder.encode(value)

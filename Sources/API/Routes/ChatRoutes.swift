@@ -2,17 +2,13 @@ import Core
 import Embedding
 import Foundation
 import Hummingbird
-import Jobs
 import Postgres
 
 /// The Chat API: sessions, their messages, replies with memory, and memory extraction.
 struct ChatRoutes: Sendable {
     let pool: PostgresPool
     let chats: ChatStore
-    let queue: JobQueue
-    let retriever: Retriever
-    let assistant: Assistant
-    let embedder: any Embedder
+    let service: ChatService
     let metadataLimits: MetadataLimits
     static let maxMessageCharacters = 20_000
 
@@ -53,8 +49,8 @@ struct ChatRoutes: Sendable {
         return Envelope("\(total) messages", Paged(items: messages.map(ChatViews.Message.init), total: total, limit: limit, skip: skip))
     }
 
-    /// Stores the message, retrieves the user's relevant memories and context, answers (LLM
-    /// or offline), stores the reply, and (when the session extracts) queues extraction.
+    /// The reply, with what it drew on; the message's memories are extracted later when the
+    /// session extracts and the token may write memories.
     @Sendable func sendMessage(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<Envelope<ChatViews.Reply>> {
         let caller = try context.caller()
         let session = try await ownSession(context, caller: caller.userID)
@@ -63,43 +59,18 @@ struct ChatRoutes: Sendable {
               !content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.validation("content must be a non-empty string", field: "content")
         }
-        let tenant = Tenant(userID: caller.userID, organizationID: caller.organizationID)
-        let history = try await pool.withConnection { [chats] in try chats.recentMessages(sessionID: session.id, userID: caller.userID, count: 10, on: $0) }
-        let embedding = try await embedder.embed(content)
-        let retrieval = try await retriever.retrieve(for: content, embedding: embedding, caller: tenant)
-        let reply = try await assistant.reply(to: content, history: history, retrieval: retrieval)
-        let stored = try await pool.withTransaction { [chats, queue] connection in
-            let userMessage = try chats.addMessage(sessionID: session.id, userID: caller.userID, role: "user", content: content, mode: nil, memoriesUsed: [], on: connection)
-            let assistantMessage = try chats.addMessage(
-                sessionID: session.id, userID: caller.userID, role: "assistant", content: reply.text, mode: reply.mode,
-                memoriesUsed: retrieval.memories.map(\.memory.id), on: connection)
-            try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "chat", output: reply, on: connection)
-            // Extraction writes memories: only for tokens that may.
-            let job = session.autoExtract && caller.has(.memoriesWrite) ? try queue.enqueue(Self.extraction(session.id, caller.userID), on: connection).id : nil
-            try WebhookEvents.emit(.chatMessage, userID: caller.userID, data: [
-                "session_id": session.id.apiString, "message_id": userMessage.id.apiString,
-                "reply_id": assistantMessage.id.apiString, "mode": reply.mode,
-            ], on: connection)
-            return (userMessage, assistantMessage, job)
-        }
-        let answer = ChatViews.Reply(
-            user: stored.0, assistant: stored.1, mode: reply.mode, retrieval: retrieval, readable: ReadableStores(caller), extractionJobID: stored.2)
-        return Envelope.answer(.created, "reply (\(reply.mode))", answer)
+        let exchange = try await service.send(
+            content, in: session, from: caller.tenant,
+            extract: session.autoExtract && caller.has(.memoriesWrite))
+        return Envelope.answer(.created, "reply (\(exchange.mode))", ChatViews.Reply(exchange, readable: ReadableStores(caller)))
     }
 
     /// 202 with the job that extracts memories from the session's unprocessed messages.
     @Sendable func extractMemories(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<Envelope<ChatViews.ExtractionQueued>> {
         let caller = try context.caller()
         let session = try await ownSession(context, caller: caller.userID)
-        let job = try await queue.enqueue(Self.extraction(session.id, caller.userID), pool: pool)
-        return Envelope.answer(.accepted, "memory extraction queued", ChatViews.ExtractionQueued(job_id: job.id, session_id: session.id.apiString))
-    }
-
-    /// One waiting extraction job per session: messages sent while it waits are picked up by
-    /// it; a message sent while it runs gets a job of its own (extraction is idempotent).
-    static func extraction(_ sessionID: UUID, _ userID: String) throws -> NewJob {
-        try NewJob(ExtractMemoriesJob(userID: userID, sessionID: sessionID),
-                   options: JobOptions(waitingKey: "memory.extract:session:\(sessionID)", ownerUserID: userID))
+        let job = try await service.queueExtraction(of: session)
+        return Envelope.answer(.accepted, "memory extraction queued", ChatViews.ExtractionQueued(job_id: job, session_id: session.id.apiString))
     }
 
     private func ownSession(_ context: Context0RequestContext, caller: String) async throws -> ChatSession {

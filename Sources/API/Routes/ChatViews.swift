@@ -87,10 +87,11 @@ enum ChatViews {
         let context_used: [Drawn<ContextHit, ContextIDs>]
         @Nullable var extraction_job_id: Int?
 
-        init(user: ChatMessageRecord, assistant: ChatMessageRecord, mode: String, retrieval: Retrieval, readable: ReadableStores, extractionJobID: Int?) {
-            user_message = Message(user)
-            assistant_message = Message(assistant)
-            self.mode = mode
+        init(_ exchange: ChatService.Exchange, readable: ReadableStores) {
+            let retrieval = exchange.retrieval
+            user_message = Message(exchange.message)
+            assistant_message = Message(exchange.reply)
+            mode = exchange.mode
             memories_used = retrieval.memories.map { hit in
                 readable.memories ? .whole(MemoryViews.hit(hit)) : .ids(MemoryID(id: hit.memory.id.apiString))
             }
@@ -101,7 +102,7 @@ enum ChatViews {
                                         similarity: hit.similarity, score: hit.score))
                     : .ids(ids)
             }
-            extraction_job_id = extractionJobID
+            extraction_job_id = exchange.extractionJobID
         }
     }
 

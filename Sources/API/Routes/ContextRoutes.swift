@@ -5,7 +5,7 @@ import Foundation
 import Hummingbird
 import Postgres
 
-/// The Context API (`/api/v1/context/*`), answering exactly as `spec/context-api.md` says.
+/// The Context API (`/api/v1/context/*`), answering exactly as the Context API specification says.
 struct ContextRoutes: Sendable {
     let pool: PostgresPool
     let store: ContextStore
@@ -54,7 +54,7 @@ struct ContextRoutes: Sendable {
         let caller = try context.caller()
         let page = try Page(request, defaultLimit: 100)
         let source = try QueryParameters(request).value("source", maxLength: 1000)
-        let tenant = Tenant(userID: caller.userID, organizationID: caller.organizationID)
+        let tenant = caller.tenant
         let (nodes, total) = try await pool.withConnection { [store] in
             try store.nodes(visibleTo: tenant, source: source, limit: page.limit, offset: page.offset, on: $0)
         }
@@ -64,7 +64,7 @@ struct ContextRoutes: Sendable {
     @Sendable func viewDocuments(_ request: Request, context: Context0RequestContext) async throws -> ContextViews.DocumentPage {
         let caller = try context.caller()
         let page = try Page(request, defaultLimit: 100)
-        let tenant = Tenant(userID: caller.userID, organizationID: caller.organizationID)
+        let tenant = caller.tenant
         let (documents, total) = try await pool.withConnection { [store] in
             try store.documents(visibleTo: tenant, limit: page.limit, offset: page.offset, on: $0)
         }

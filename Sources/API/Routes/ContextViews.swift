@@ -2,7 +2,7 @@ import Core
 import Foundation
 import Hummingbird
 
-/// How context appears in responses: every field `spec/context-api.md` lists for a node.
+/// How context appears in responses: every field the Context API specification lists for a node.
 enum ContextViews {
     /// `POST add`: what became of each document.
     struct Added: ResponseEncodable, Sendable {

@@ -9,9 +9,7 @@ import Postgres
 struct QARoutes: Sendable {
     let pool: PostgresPool
     let history: QAStore
-    let retriever: Retriever
-    let assistant: Assistant
-    let embedder: any Embedder
+    let service: QAService
 
     func add(to routes: ProtectedRoutes) {
         routes.post("ask", .needs(.qa, class: .ai), use: ask)
@@ -25,24 +23,10 @@ struct QARoutes: Sendable {
             throw APIError.validation("question must be a non-empty string", field: "question")
         }
         let limit = try body.integer("limit", in: 1...20) ?? 5
-        let embedding = try await embedder.embed(question)
-        let retrieval = try await retriever.retrieve(
-            for: question, embedding: embedding, caller: Tenant(userID: caller.userID, organizationID: caller.organizationID),
-            memoryLimit: limit, contextLimit: limit)
-        let answer = try await assistant.answer(question, questionEmbedding: embedding, retrieval: retrieval)
-        let citations = Self.citations(retrieval, cited: answer.cited, readable: ReadableStores(caller))
-        let citationsJSON = PostgresJSON(text: String(decoding: try ResponseJSON.encoder.encode(citations), as: UTF8.self))
-        let record = try await pool.withTransaction { [history] connection in
-            try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "qa", output: answer, on: connection)
-            let record = try history.record(
-                userID: caller.userID, question: question, answer: answer.text, mode: answer.mode,
-                citations: citationsJSON, on: connection)
-            try WebhookEvents.emit(.qaAnswer, userID: caller.userID, data: [
-                "question_id": record.id.apiString, "question": question, "mode": answer.mode,
-            ], on: connection)
-            return record
-        }
-        return Envelope("answered (\(answer.mode))", QAViews.Answer(record, citations: citations))
+        let answer = try await service.answer(question, limit: limit, caller: caller.tenant)
+        let citations = Self.citations(answer.retrieval, cited: answer.output.cited, readable: ReadableStores(caller))
+        let record = try await service.record(answer, citations: PostgresJSON(text: try ResponseJSON.text(citations)))
+        return Envelope("answered (\(answer.output.mode))", QAViews.Answer(record, citations: citations))
     }
 
     @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<QAViews.Answer<JSONValue>>> {
