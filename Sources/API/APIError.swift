@@ -28,6 +28,8 @@ struct APIError: Error, Sendable {
     let field: String?
     /// Seconds after which trying again may succeed (`Retry-After`), for refusals that end.
     var retryAfter: Int?
+    /// Headers the answer carries besides the body's (a refusal's `X-RateLimit-*`).
+    var headers: HTTPFields = [:]
 
     init(status: HTTPResponse.Status, code: Code, message: String, field: String? = nil, retryAfter: Int? = nil) {
         self.status = status

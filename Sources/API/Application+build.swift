@@ -86,6 +86,9 @@ private func healthProbePool(_ configuration: APIConfiguration, logger: Logger) 
     var limits = configuration.databaseLimits
     limits.statementTimeout = .seconds(1)
     limits.acquireTimeout = .seconds(1)
+    // No fail-fast window of its own: while the request pools know the server is gone the
+    // probe is not asked, and once they reach it again the next probe must try at once.
+    limits.failFast = .zero
     return PostgresPool(
         configuration: .init(url: configuration.databaseURL, maxConnections: 1, applicationName: "context0-api-health", limits: limits),
         logger: logger)

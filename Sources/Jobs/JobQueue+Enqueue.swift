@@ -9,19 +9,23 @@ extension JobQueue {
     /// with `inserted == false`.
     @discardableResult
     public func enqueue(_ job: NewJob, on connection: PostgresConnection) throws -> EnqueueResult {
-        if let id = try enqueue([job], on: connection).first {
-            return EnqueueResult(id: id, inserted: true)
+        // The job holding the key may start or finish between the INSERT that met it and the
+        // SELECT that looks for it; then the key is free and the INSERT is tried again.
+        for _ in 0..<3 {
+            if let id = try enqueue([job], on: connection).first {
+                return EnqueueResult(id: id, inserted: true)
+            }
+            let existing = try connection.query("""
+                SELECT id FROM jobs
+                WHERE (unique_key = \(job.options.uniqueKey) AND state IN ('available', 'running'))
+                   OR (waiting_key = \(job.options.waitingKey) AND state = 'available')
+                LIMIT 1
+                """)
+            if let row = existing.first {
+                return EnqueueResult(id: try row.decode("id"), inserted: false)
+            }
         }
-        let existing = try connection.query("""
-            SELECT id FROM jobs
-            WHERE (unique_key = \(job.options.uniqueKey) AND state IN ('available', 'running'))
-               OR (waiting_key = \(job.options.waitingKey) AND state = 'available')
-            LIMIT 1
-            """)
-        guard let row = existing.first else {
-            throw PostgresError(kind: .server, message: "unique job vanished while enqueueing; retry")
-        }
-        return EnqueueResult(id: try row.decode("id"), inserted: false)
+        throw PostgresError(kind: .server, message: "the job holding this job's key kept changing while enqueueing; retry")
     }
 
     /// Enqueues many jobs with one INSERT in the caller's transaction and wakes idle

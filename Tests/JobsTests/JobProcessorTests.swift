@@ -30,8 +30,8 @@ struct SlowJob: JobArguments {
 @Suite struct JobProcessorTests {
     func registry(_ pool: PostgresPool) -> JobRegistry {
         var registry = JobRegistry()
-        registry.register(QuickJob.self) { _, _ in .completed }
-        registry.register(MediumJob.self) { _, context in
+        try! registry.register(QuickJob.self) { _, _ in .completed }
+        try! registry.register(MediumJob.self) { _, context in
             let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {
                 let id = context.job.id
@@ -41,7 +41,7 @@ struct SlowJob: JobArguments {
             }
             throw JobError.permanent("never marked running")
         }
-        registry.register(LongJob.self) { _, _ in
+        try! registry.register(LongJob.self) { _, _ in
             let deadline = ContinuousClock.now + .seconds(120)
             while ContinuousClock.now < deadline {
                 let quickDone = try await pool.query("SELECT count(*) AS n FROM jobs WHERE kind = \(QuickJob.kind) AND state = 'completed'")
@@ -51,7 +51,7 @@ struct SlowJob: JobArguments {
             }
             throw JobError.permanent("no quick job completed while this one held its slot")
         }
-        registry.register(SlowJob.self) { _, _ in
+        try! registry.register(SlowJob.self) { _, _ in
             try await Task.sleep(for: .seconds(600))
             return .completed
         }

@@ -3,10 +3,9 @@ import Core
 import HTTPTypes
 
 /// What a route demands of its caller, declared where the route is registered
-/// (`ProtectedRoutes`): the scopes a token needs, the rate-limit class the request counts
-/// in, the hard quotas that refuse it once used up, and the API family whose error shape it
-/// answers in. Because it belongs to the matched route, no spelling of the path (a trailing
-/// or doubled slash) can move a request to another class.
+/// (`ProtectedRoutes`): the scopes a token needs, the rate-limit class the request counts in
+/// and the hard quotas that refuse it once used up. Because it belongs to the matched route,
+/// no spelling of the path (a trailing or doubled slash) can move a request to another class.
 struct AccessRule: Sendable {
     /// Scopes a caller needs: every one of `all`, and at least one of `any` when it is not empty.
     var all: Set<Scope>
@@ -14,7 +13,6 @@ struct AccessRule: Sendable {
     var kind: RateLimitClass = .standard
     /// Metrics (see `UsageMetric`) whose used-up hard quota refuses the request with 429.
     var quotas: [String] = []
-    var family: APIFamily = .context0
     /// The spec answers a disabled user with 402 on the documents view, 403 elsewhere.
     var disabledStatus: HTTPResponse.Status = .forbidden
 

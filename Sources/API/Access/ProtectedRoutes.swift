@@ -1,9 +1,10 @@
 import HTTPTypes
 import Hummingbird
 
-/// A router group whose every route is registered with its `AccessRule`: each route gets an
-/// `AccessMiddleware` of its own, so what a request is charged and allowed follows the route
-/// the router matched, never the spelling of its path.
+/// A router group whose every route is registered with its `AccessRule`: each route gets
+/// its own chain — errors answered in its API family, authentication, metering (admission,
+/// rate-limit headers, refunds), scopes — so what a request is charged and allowed follows
+/// the route the router matched, never the spelling of its path.
 struct ProtectedRoutes {
     typealias Context = Context0RequestContext
 
@@ -22,10 +23,14 @@ struct ProtectedRoutes {
         _ path: RouterPath, method: HTTPRequest.Method, _ rule: AccessRule,
         use handler: @escaping @Sendable (Request, Context) async throws -> Output
     ) {
-        var rule = rule
-        rule.family = family
         group.group()
-            .add(middleware: AccessMiddleware(rule: rule, authenticator: authenticator, admission: admission))
+            .add(middleware: ErrorMiddleware(family: family))
+            .add(middleware: AuthenticationMiddleware(authenticator: authenticator))
+            .add(middleware: MeteringMiddleware(rule: rule, admission: admission))
+            // The handler's and the scope check's errors become answers here, inside metering,
+            // so they carry the rate-limit headers and a 5xx is refunded.
+            .add(middleware: ErrorMiddleware(family: family))
+            .add(middleware: ScopeMiddleware(rule: rule))
             .on(path, method: method, use: handler)
     }
 

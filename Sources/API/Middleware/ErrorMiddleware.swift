@@ -6,17 +6,20 @@ import Postgres
 
 /// Turns every error into the response shape of the API it belongs to, once, at the edge:
 /// the Context API answers `{"response": …, "error": …}`, the Context0 API its envelope
-/// `{"success": false, "message": …, "error": {code, details, field}}`. Routes declare their
-/// family (`ProtectedRoutes`) and render their own errors through `response(for:family:)`;
-/// this middleware answers for requests that reach no route, placed by their path.
+/// `{"success": false, "message": …, "error": {code, details, field}}`. Each protected route
+/// has one for its declared family (`ProtectedRoutes`); the router's own, with no family,
+/// answers for requests that reach no route, placed by their path.
 /// A database that cannot serve now is a 503 with `Retry-After`, a unique violation a 409.
 /// Unexpected errors become a 500 whose body says nothing about internals; they are logged.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The family to answer in; nil: read from the request's path.
+    var family: APIFamily?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            return Self.response(for: error, family: APIFamily(path: request.uri.path), request: request, logger: context.logger)
+            return Self.response(for: error, family: family ?? APIFamily(path: request.uri.path), request: request, logger: context.logger)
         }
     }
 
@@ -66,7 +69,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if error.code == .validationError, error.status == .badRequest, error.field != nil { status = .unprocessableContent }
             data = try? ResponseJSON.encoder.encode(ErrorBodies.Context0(message: error.message, error: ErrorBodies.Detail(error)))
         }
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        var headers = error.headers
+        headers[.contentType] = "application/json; charset=utf-8"
         if let retryAfter = error.retryAfter { headers[.retryAfter] = String(max(1, retryAfter)) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data ?? Data())))
     }

@@ -29,7 +29,7 @@ struct BillingRoutes: Sendable {
     /// Closed periods with their line items, newest first.
     @Sendable func history(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<BillingViews.ClosedPeriod>> {
         let caller = try context.caller()
-        let (limit, skip) = try ChatViews.paging(request)
+        let (limit, skip) = try Paged<Never>.window(request)
         let (periods, total) = try await pool.withConnection { [billing] in try billing.history(userID: caller.userID, limit: limit, skip: skip, on: $0) }
         return Envelope("\(total) closed periods", Paged(items: periods.map(BillingViews.ClosedPeriod.init), total: total, limit: limit, skip: skip))
     }

@@ -34,7 +34,7 @@ struct ChatRoutes: Sendable {
 
     @Sendable func listSessions(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<ChatViews.Session>> {
         let caller = try context.caller()
-        let (limit, skip) = try ChatViews.paging(request)
+        let (limit, skip) = try Paged<Never>.window(request)
         let (sessions, total) = try await pool.withConnection { [chats] in try chats.sessions(userID: caller.userID, limit: limit, skip: skip, on: $0) }
         return Envelope("\(total) sessions", Paged(items: sessions.map(ChatViews.Session.init), total: total, limit: limit, skip: skip))
     }
@@ -42,7 +42,7 @@ struct ChatRoutes: Sendable {
     @Sendable func listMessages(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<ChatViews.Message>> {
         let caller = try context.caller()
         let session = try await ownSession(context, caller: caller.userID)
-        let (limit, skip) = try ChatViews.paging(request)
+        let (limit, skip) = try Paged<Never>.window(request)
         let (messages, total) = try await pool.withConnection { [chats] in
             try chats.messages(sessionID: session.id, userID: caller.userID, limit: limit, skip: skip, on: $0)
         }

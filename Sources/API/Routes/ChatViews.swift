@@ -111,10 +111,4 @@ enum ChatViews {
         let job_id: Int
         let session_id: String
     }
-
-    /// `limit` (0–100, default 20) and `skip`.
-    static func paging(_ request: Request) throws -> (limit: Int, skip: Int) {
-        let query = QueryParameters(request)
-        return (try query.integer("limit", 0...MemoryRequests.maxLimit) ?? 20, try query.integer("skip", 0...10_000_000) ?? 0)
-    }
 }

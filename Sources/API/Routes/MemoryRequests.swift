@@ -95,6 +95,21 @@ enum MemoryRequests {
         filter.ascending = try query.choice("order", SortOrder.self, ignoringCase: true) == .asc
         return filter
     }
+
+    /// A batch's `operations`: 1 to `maxBatch` objects. An operation that is no object is a
+    /// malformed request, not a failed operation: refused whole, before anything runs.
+    static func operations(_ body: JSONBody) throws -> [JSONValue] {
+        guard let operations = try body.array("operations"), !operations.isEmpty else {
+            throw APIError.validation("operations must be a non-empty array", field: "operations")
+        }
+        guard operations.count <= maxBatch else {
+            throw APIError.validation("at most \(maxBatch) operations per batch", field: "operations")
+        }
+        if let index = operations.firstIndex(where: { if case .object = $0 { false } else { true } }) {
+            throw APIError.validation("each operation must be an object", field: "operations[\(index)]")
+        }
+        return operations
+    }
 }
 
 /// `order=asc|desc` (in any case); descending when left out.

@@ -93,26 +93,14 @@ struct MemoryRoutes: Sendable {
     /// does not undo the others (each runs in its own transaction).
     @Sendable func batch(_ request: Request, context: Context0RequestContext) async throws -> Envelope<MemoryViews.Batch> {
         let caller = try context.caller()
-        let body = try await JSONBody(request)
-        guard let operations = try body.array("operations"), !operations.isEmpty else {
-            throw APIError.validation("operations must be a non-empty array", field: "operations")
-        }
-        guard operations.count <= MemoryRequests.maxBatch else {
-            throw APIError.validation("at most \(MemoryRequests.maxBatch) operations per batch", field: "operations")
-        }
-        // An operation that is no object is a malformed request, not a failed operation:
-        // refused whole, before anything runs.
-        if let index = operations.firstIndex(where: { if case .object = $0 { false } else { true } }) {
-            throw APIError.validation("each operation must be an object", field: "operations[\(index)]")
-        }
+        let operations = try MemoryRequests.operations(try await JSONBody(request))
+        let batch = MemoryBatch(pool: pool, store: store, userID: caller.userID, metadataLimits: metadataLimits, logger: context.logger)
         var results = [MemoryViews.BatchResult]()
         for (index, operation) in operations.enumerated() {
-            results.append(await MemoryBatch(pool: pool, store: store, userID: caller.userID, metadataLimits: metadataLimits, logger: context.logger).run(operation, index: index))
+            results.append(await batch.run(operation, index: index))
         }
-        let failed = results.filter { !$0.success }.count
-        return Envelope(
-            "\(operations.count - failed) of \(operations.count) operations succeeded",
-            MemoryViews.Batch(results: results, succeeded: operations.count - failed, failed: failed))
+        let view = MemoryViews.Batch(results: results)
+        return Envelope("\(view.succeeded) of \(operations.count) operations succeeded", view)
     }
 
     static func memoryID(_ context: Context0RequestContext) throws -> UUID {

@@ -113,5 +113,11 @@ enum MemoryViews {
         let results: [BatchResult]
         let succeeded: Int
         let failed: Int
+
+        init(results: [BatchResult]) {
+            self.results = results
+            failed = results.filter { !$0.success }.count
+            succeeded = results.count - failed
+        }
     }
 }

@@ -31,7 +31,7 @@ struct QARoutes: Sendable {
 
     @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<QAViews.Answer<JSONValue>>> {
         let caller = try context.caller()
-        let (limit, skip) = try ChatViews.paging(request)
+        let (limit, skip) = try Paged<Never>.window(request)
         let (records, total) = try await pool.withConnection { [history] in try history.history(userID: caller.userID, limit: limit, skip: skip, on: $0) }
         let items = records.map { QAViews.Answer($0, citations: JSONValue(storedText: $0.citations)) }
         return Envelope("\(total) questions", Paged(items: items, total: total, limit: limit, skip: skip))

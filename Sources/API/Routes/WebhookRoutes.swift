@@ -35,7 +35,7 @@ struct WebhookRoutes: Sendable {
 
     @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<WebhookViews.Webhook>> {
         let caller = try context.caller()
-        let (limit, skip) = try ChatViews.paging(request)
+        let (limit, skip) = try Paged<Never>.window(request)
         let (webhooks, total) = try await pool.withConnection { [store] in try store.list(userID: caller.userID, limit: limit, skip: skip, on: $0) }
         return Envelope("\(total) webhooks", Paged(items: webhooks.map(WebhookViews.Webhook.init), total: total, limit: limit, skip: skip))
     }
@@ -88,7 +88,7 @@ struct WebhookRoutes: Sendable {
     @Sendable func deliveries(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<WebhookViews.Delivery>> {
         let caller = try context.caller()
         let id = try WebhookRequests.id(context)
-        let (limit, skip) = try ChatViews.paging(request)
+        let (limit, skip) = try Paged<Never>.window(request)
         let status = try WebhookRequests.deliveryStatus(request)
         let page = try await pool.withConnection { [store] in
             try store.deliveries(webhookID: id, userID: caller.userID, status: status, limit: limit, skip: skip, on: $0)

@@ -25,12 +25,21 @@ public struct JobRegistry: Sendable {
 
     public init() {}
 
+    /// A second handler for a kind already registered: two job types with the same `kind`
+    /// name, which would otherwise run each other's jobs.
+    public struct DuplicateKind: Error, CustomStringConvertible {
+        public let kind: String
+        public var description: String { "job kind \(kind) is registered twice" }
+    }
+
     /// Registers the handler of `Arguments.kind`. Returning nil means completed; throwing
     /// fails the attempt (retried with backoff), `JobError.permanent` fails the job for good.
+    /// A kind registered before is refused.
     public mutating func register<Arguments: JobArguments>(
         _ type: Arguments.Type,
         run: @escaping @Sendable (Arguments, JobContext) async throws -> JobOutcome?
-    ) {
+    ) throws(DuplicateKind) {
+        guard handlers[Arguments.kind] == nil else { throw DuplicateKind(kind: Arguments.kind) }
         let decoder = JSONDecoder()
         // Jobs without arguments all carry `{}`: decode it once.
         let noArguments = try? decoder.decode(Arguments.self, from: Data("{}".utf8))
