@@ -28,6 +28,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         let apiError = apiError(for: error)
         if apiError.status == .internalServerError {
             logger.error("request failed", metadata: ["error": "\(error)", "method": "\(request.method)", "path": "\(request.uri.path)"])
+        } else if apiError.status == .serviceUnavailable {
+            // What made the database unable to serve, for the operator (the caller gets 503).
+            logger.warning("request answered 503", metadata: ["error": "\(error)", "method": "\(request.method)", "path": "\(request.uri.path)"])
         }
         return response(for: apiError, family: family)
     }
