@@ -28,7 +28,7 @@ final class RequestRefunds: Service, Sendable {
 
     /// Refunds one request of `kind` counted in the hour that ends at `windowEnd`.
     func refund(userID: String, kind: RateLimitClass, windowEnd: Date) {
-        let refund = UsageRefund(userID: userID, metric: "requests." + kind.rawValue, hour: windowEnd.addingTimeInterval(-3600))
+        let refund = UsageRefund(userID: userID, metric: kind.requestsMetric, hour: windowEnd.addingTimeInterval(-3600))
         let kept = pending.withLock { pending in
             guard pending.count < capacity else { return false }
             pending.append(refund)

@@ -1,11 +1,11 @@
 import Foundation
-import Hummingbird
 
 /// How every response body is written: one encoder for all of them, keys sorted (stable
 /// bodies, diffable in logs and tests), times in ISO 8601 UTC with milliseconds.
 enum ResponseJSON {
-    /// A new encoder with the response settings (`JSONEncoder` is a class: one per call).
-    static var encoder: JSONEncoder {
+    /// The encoder with the response settings, made once: it is configured here and never
+    /// changed, and encoding with it keeps no state between calls.
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -13,7 +13,7 @@ enum ResponseJSON {
             try container.encode(timestamp(date))
         }
         return encoder
-    }
+    }()
 
     /// `2026-12-05T07:54:12.123Z`.
     static func timestamp(_ date: Date) -> String {
@@ -23,12 +23,6 @@ enum ResponseJSON {
     /// `value` as JSON text, for a view that is also stored (an answer's citations).
     static func text(_ value: some Encodable) throws -> String {
         String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    /// A response of `status` whose body is `value`.
-    static func response(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
-        let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: .init(bytes: data)))
     }
 }
 

@@ -22,7 +22,7 @@ struct AnalyticsRoutes: Sendable {
         let (usage, totals) = try await pool.withConnection { [store] connection in
             (try store.usage(userID: caller.userID, from: from, to: to, on: connection), try store.totals(userID: caller.userID, on: connection))
         }
-        var requests = Dictionary(uniqueKeysWithValues: RateLimitClass.allCases.map { ($0.rawValue, usage["requests." + $0.rawValue] ?? 0) })
+        var requests = RateLimitClass.requests(in: usage)
         requests["total"] = requests.values.reduce(0, +)
         let metered = [UsageMetric.aiOperations, UsageMetric.llmTokens, UsageMetric.embeddedChunks, UsageMetric.storedBytes]
         return Envelope("usage statistics", AnalyticsViews.Usage(

@@ -48,7 +48,7 @@ enum BillingViews {
             self.plan = plan.name
             self.period = Period(period)
             metrics = Dictionary(lines.map { ($0.metric, Metric($0)) }) { $1 }
-            requests = Dictionary(uniqueKeysWithValues: RateLimitClass.allCases.map { ($0.rawValue, usage["requests." + $0.rawValue] ?? 0) })
+            requests = RateLimitClass.requests(in: usage)
             base_price_cents = plan.monthlyPriceCents
             estimated_total_cents = BillingLine.totalCents(lines, plan: plan)
         }

@@ -4,6 +4,14 @@ import Postgres
 /// The spec's four classes of endpoint, each with its own hourly limit.
 public enum RateLimitClass: String, Sendable, CaseIterable {
     case standard, search, batch, ai
+
+    /// The usage metric the class's requests are counted in: `requests.<class>`.
+    public var requestsMetric: String { "requests." + rawValue }
+
+    /// Requests of each class in `usage` (metric → quantity), by class name.
+    public static func requests(in usage: [String: Int]) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, usage[$0.requestsMetric] ?? 0) })
+    }
 }
 
 /// Per-hour limits of the default plan from `RATE_LIMITS` (`standard=1000,search=300,…`);
@@ -111,7 +119,7 @@ extension UserStore {
             ), counted AS (
                 -- FROM account: a statement that could not see its user counts nothing (it is retried).
                 INSERT INTO usage_hourly (user_id, metric, hour, quantity)
-                SELECT \(userID), \("requests." + kind.rawValue), date_trunc('hour', now()), 1 FROM account
+                SELECT \(userID), \(kind.requestsMetric), date_trunc('hour', now()), 1 FROM account
                 ON CONFLICT (user_id, metric, hour) DO UPDATE SET quantity = usage_hourly.quantity + 1
                 RETURNING quantity
             )
