@@ -26,6 +26,8 @@ public func httpGet(_ url: String) async -> (status: Int, body: Data)? {
     guard let url = URL(string: url) else { return nil }
     var request = URLRequest(url: url)
     request.timeoutInterval = 5
+    // Not kept alive: a pooled connection would count against a server's connection cap.
+    request.setValue("close", forHTTPHeaderField: "Connection")
     guard let (data, response) = try? await URLSession.shared.data(for: request),
           let http = response as? HTTPURLResponse else { return nil }
     return (http.statusCode, data)
