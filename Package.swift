@@ -212,7 +212,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["Core", "Embedding", "TestSupport"],
+            dependencies: ["Core", "Embedding", "Jobs", "Postgres", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

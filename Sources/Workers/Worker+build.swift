@@ -46,8 +46,8 @@ func buildWorker(configuration: WorkerConfiguration, embedder: any Embedder, log
         registry = try JobKinds.registry(
             queue: queue, pool: pool, embedder: embedder,
             chunker: .fitting(embedder, modelDirectory: configuration.embedding.modelDirectory), classifier: classifier, finder: finder,
-            webhooks: DeliverWebhook(pool: pool, http: http, settings: configuration.webhooks),
-            rollup: RollUpUsage(rollup: UsageRollup(billing: BillingStore(overrides: configuration.rateLimits)), pool: pool))
+            webhooks: DeliverWebhookHandler(pool: pool, http: http, settings: configuration.webhooks),
+            rollup: RollUpUsageHandler(rollup: UsageRollup(billing: BillingStore(overrides: configuration.rateLimits)), pool: pool))
     } catch {
         try? await http.shutdown()
         throw error

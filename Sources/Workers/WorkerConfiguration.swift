@@ -75,10 +75,10 @@ struct WorkerConfiguration: Sendable {
             throw ConfigurationError("WEBHOOK_EVENT_RETENTION_DAYS must be a whole number of days, at least 2 (deliveries retry for a day)")
         }
         processor.periodicJobs = [
-            PeriodicJob(name: "maintenance.prune-jobs", interval: .seconds(300), job: try NewJob(PruneJobsJob(retentionSeconds: Int(retention.seconds)))),
-            PeriodicJob(name: "billing.rollup", interval: rollupInterval, job: try NewJob(RollUpUsageJob())),
+            PeriodicJob(name: "maintenance.prune-jobs", interval: .seconds(300), job: try NewJob(PruneJobsArgs(retentionSeconds: Int(retention.seconds)))),
+            PeriodicJob(name: "billing.rollup", interval: rollupInterval, job: try NewJob(RollUpUsageArgs())),
             PeriodicJob(name: "maintenance.prune-webhook-events", interval: .seconds(3600),
-                        job: try NewJob(PruneWebhookEventsJob(retentionDays: webhookEventRetentionDays))),
+                        job: try NewJob(PruneWebhookEventsArgs(retentionDays: webhookEventRetentionDays))),
         ]
     }
 

@@ -170,8 +170,8 @@ extension ContextAPI {
             // Enqueue the ingest (and the embedding) again straight on the queue, without a
             // unique key, as a retry or a duplicate delivery would.
             let queue = JobQueue()
-            let ingest = try await queue.enqueue(try NewJob(IngestDocumentJob(documentID: documentID)), pool: server.pool)
-            let embed = try await queue.enqueue(try NewJob(EmbedDocumentJob(documentID: documentID)), pool: server.pool)
+            let ingest = try await queue.enqueue(try NewJob(IngestDocumentArgs(documentID: documentID)), pool: server.pool)
+            let embed = try await queue.enqueue(try NewJob(EmbedDocumentArgs(documentID: documentID)), pool: server.pool)
             #expect(ingest.inserted && embed.inserted)
             for id in [ingest.id, embed.id] {
                 try await eventually("job \(id) to finish", timeout: .seconds(120)) {

@@ -135,8 +135,8 @@ enum Scenarios {
         try await server.waitJob(token, try #require(accepted["job_id"]?.int, "202 carries a job id: \(accepted)"))
         let queue = JobQueue()
         let twins = try await queue.enqueue([
-            try NewJob(ExtractMemoriesJob(userID: user, sessionID: UUID(uuidString: session)!), options: JobOptions(ownerUserID: user)),
-            try NewJob(ExtractMemoriesJob(userID: user, sessionID: UUID(uuidString: session)!), options: JobOptions(ownerUserID: user)),
+            try NewJob(ExtractMemoriesArgs(userID: user, sessionID: UUID(uuidString: session)!), options: JobOptions(ownerUserID: user)),
+            try NewJob(ExtractMemoriesArgs(userID: user, sessionID: UUID(uuidString: session)!), options: JobOptions(ownerUserID: user)),
         ], pool: server.pool)
         for id in twins { try await server.waitJob(token, id) }
         try await server.waitIdle(user: user)

@@ -67,7 +67,7 @@ public struct ChatService: Sendable {
     /// One waiting extraction job per session: messages sent while it waits are picked up by
     /// it; a message sent while it runs gets a job of its own (extraction is idempotent).
     static func extraction(_ sessionID: UUID, _ userID: String) throws -> NewJob {
-        try NewJob(ExtractMemoriesJob(userID: userID, sessionID: sessionID),
+        try NewJob(ExtractMemoriesArgs(userID: userID, sessionID: sessionID),
                    options: JobOptions(waitingKey: "memory.extract:session:\(sessionID)", ownerUserID: userID))
     }
 }

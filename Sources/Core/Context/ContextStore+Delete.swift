@@ -55,7 +55,7 @@ extension ContextStore {
             try WebhookEvents.emit(.contextDeleted, userID: userID, data: ["document_ids": documentIDs], on: connection)
         }
         try queue.cancelPending(
-            kinds: [IngestDocumentJob.kind, EmbedDocumentJob.kind, ExtractMemoriesJob.kind], argument: "documentID",
+            kinds: [IngestDocumentArgs.kind, EmbedDocumentArgs.kind, ExtractMemoriesArgs.kind], argument: "documentID",
             in: ids.map { $0.uppercased() } + ids.map { $0.lowercased() }, on: connection)
         return (rows.count, nodes)
     }

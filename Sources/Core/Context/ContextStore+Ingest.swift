@@ -60,7 +60,7 @@ extension ContextStore {
             """)
         return try queue.enqueue(
             try NewJob(
-                EmbedDocumentJob(documentID: documentID),
+                EmbedDocumentArgs(documentID: documentID),
                 options: JobOptions(uniqueKey: "context.embed:\(documentID)", ownerUserID: owner.userID)),
             on: connection).id
     }

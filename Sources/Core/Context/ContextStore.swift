@@ -78,7 +78,7 @@ public struct ContextStore: Sendable {
             if context.contextType == .conversation {
                 // A conversation also yields memories about the user who had it.
                 try queue.enqueue(
-                    NewJob(ExtractMemoriesJob(userID: context.owner.userID, documentID: id),
+                    NewJob(ExtractMemoriesArgs(userID: context.owner.userID, documentID: id),
                            options: JobOptions(uniqueKey: "memory.extract:document:\(id)", ownerUserID: context.owner.userID)),
                     on: connection)
             }

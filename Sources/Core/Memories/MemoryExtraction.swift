@@ -68,7 +68,7 @@ public struct MemoryExtraction: Sendable {
         self.finder = finder
     }
 
-    public func run(_ job: ExtractMemoriesJob) async throws -> ExtractionSummary {
+    public func run(_ job: ExtractMemoriesArgs) async throws -> ExtractionSummary {
         if let sessionID = job.sessionID { return try await extract(session: sessionID, userID: job.userID) }
         if let documentID = job.documentID { return try await extract(document: documentID, userID: job.userID) }
         return ExtractionSummary(mode: finder.mode)

@@ -33,7 +33,7 @@ public struct MemoryStore: Sendable {
     /// A job that is waiting covers later changes too; a running one may have read the old
     /// text, so a change while it runs gets a job of its own.
     static func indexJob(_ id: UUID, _ userID: String) throws -> NewJob {
-        try NewJob(IndexMemoryJob(memoryID: id), options: JobOptions(waitingKey: "memory.index:\(id)", ownerUserID: userID))
+        try NewJob(IndexMemoryArgs(memoryID: id), options: JobOptions(waitingKey: "memory.index:\(id)", ownerUserID: userID))
     }
 
     /// A live (not deleted) memory of the user's.

@@ -16,6 +16,14 @@ public struct JobContext: Sendable {
     public let heartbeat: @Sendable () async throws -> Bool
 }
 
+/// Runs the jobs of one kind: `Args` names the kind and carries its arguments (River's
+/// `Worker[T]`). Returning `.completed` completes the job; throwing fails the attempt
+/// (retried with backoff); `JobError.permanent` fails the job for good.
+public protocol JobHandler: Sendable {
+    associatedtype Args: JobArguments
+    func run(_ args: Args, context: JobContext) async throws -> JobOutcome
+}
+
 /// The job kinds a worker runs, by name, each with typed arguments.
 public struct JobRegistry: Sendable {
     typealias Handler = @Sendable (_ args: String, _ context: JobContext) async throws -> JobOutcome
@@ -32,12 +40,16 @@ public struct JobRegistry: Sendable {
         public var description: String { "job kind \(kind) is registered twice" }
     }
 
-    /// Registers the handler of `Arguments.kind`. Returning nil means completed; throwing
-    /// fails the attempt (retried with backoff), `JobError.permanent` fails the job for good.
+    /// Registers `handler` for its `Args.kind`. A kind registered before is refused.
+    public mutating func register<Handler: JobHandler>(_ handler: Handler) throws(DuplicateKind) {
+        try register(Handler.Args.self, run: handler.run)
+    }
+
+    /// Registers a closure as the handler of `Arguments.kind` (tests and one-line kinds).
     /// A kind registered before is refused.
     public mutating func register<Arguments: JobArguments>(
         _ type: Arguments.Type,
-        run: @escaping @Sendable (Arguments, JobContext) async throws -> JobOutcome?
+        run: @escaping @Sendable (Arguments, JobContext) async throws -> JobOutcome
     ) throws(DuplicateKind) {
         guard handlers[Arguments.kind] == nil else { throw DuplicateKind(kind: Arguments.kind) }
         let decoder = JSONDecoder()
@@ -54,7 +66,7 @@ public struct JobRegistry: Sendable {
             } catch {
                 throw JobError.permanent("cannot decode the arguments of \(Arguments.kind): \(error)")
             }
-            return try await run(arguments, context) ?? .completed
+            return try await run(arguments, context)
         }
         timeouts[Arguments.kind] = Arguments.defaults.timeout
     }

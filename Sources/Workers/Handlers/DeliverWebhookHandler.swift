@@ -12,7 +12,7 @@ import Postgres
 /// Each attempt goes through `WebhookSender`: every hop's host is resolved once, checked, and
 /// connected to by the checked address only; redirects are followed, each hop checked the same
 /// way; one deadline covers the attempt; the delivery log gets generic errors only.
-struct DeliverWebhook: Sendable {
+struct DeliverWebhookHandler: JobHandler {
     let pool: PostgresPool
     /// Only its event loops are used: each hop gets a client of its own, pinned to its address.
     let http: HTTPClient
@@ -21,7 +21,7 @@ struct DeliverWebhook: Sendable {
     let resolver: any WebhookResolver = SystemWebhookResolver()
     static let userAgent = "Context0-Webhooks/1.0"
 
-    func run(_ job: DeliverWebhookJob, context: JobContext) async throws -> JobOutcome? {
+    func run(_ job: DeliverWebhookArgs, context: JobContext) async throws -> JobOutcome {
         guard let delivery = try await pool.withConnection({ [store] in try store.pendingDelivery(id: job.deliveryID, on: $0) }),
               delivery.status == .pending || delivery.status == .retrying else {
             return .completed  // deleted with its webhook, or already finished

@@ -6,13 +6,13 @@ import Postgres
 
 /// `context.embed`: embeds a document's nodes that have none yet, in batches, and marks the
 /// document indexed when all are. Running twice embeds, bills and announces nothing twice.
-struct EmbedDocument: Sendable {
+struct EmbedDocumentHandler: JobHandler {
     let store: ContextStore
     let pool: PostgresPool
     let embedder: any Embedder
     static let batchSize = 32
 
-    func run(_ job: EmbedDocumentJob, context: JobContext) async throws -> JobOutcome? {
+    func run(_ job: EmbedDocumentArgs, context: JobContext) async throws -> JobOutcome {
         while true {
             let nodes = try await pool.withConnection { [store] in
                 try store.nodesToEmbed(documentID: job.documentID, limit: Self.batchSize, on: $0)

@@ -13,12 +13,12 @@ import Postgres
 /// owner's delete and the job's own retries waiting. The chunks are stored in a short
 /// transaction that locks the document and stores them only if it is still pending with the
 /// same content. Running twice does nothing the second time; a deleted document is simply done.
-struct IngestDocument: Sendable {
+struct IngestDocumentHandler: JobHandler {
     let store: ContextStore
     let pool: PostgresPool
     let chunker: TextChunker
 
-    func run(_ job: IngestDocumentJob, context: JobContext) async throws -> JobOutcome? {
+    func run(_ job: IngestDocumentArgs, context: JobContext) async throws -> JobOutcome {
         let read = try await pool.withConnection { [store] connection in
             try store.documentToIngest(id: job.documentID, on: connection)
         }

@@ -2,7 +2,7 @@ import Foundation
 import Jobs
 
 /// Embeds a memory and, when it has no category or emotion, infers them.
-public struct IndexMemoryJob: JobArguments {
+public struct IndexMemoryArgs: JobArguments {
     public static let kind = "memory.index"
     public static var defaults: JobOptions { JobOptions(queue: "embedding", maxAttempts: 10, timeout: .seconds(120)) }
     public var memoryID: UUID
@@ -14,7 +14,7 @@ public struct IndexMemoryJob: JobArguments {
 
 /// Finds durable facts in a chat session's new messages or a conversation document, and
 /// reconciles them with the user's memories.
-public struct ExtractMemoriesJob: JobArguments {
+public struct ExtractMemoriesArgs: JobArguments {
     public static let kind = "memory.extract"
     public static var defaults: JobOptions { JobOptions(queue: "extraction", maxAttempts: 8, timeout: .seconds(300)) }
     public var userID: String

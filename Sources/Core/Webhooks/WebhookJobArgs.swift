@@ -1,10 +1,11 @@
 import Foundation
 import Jobs
 
-/// Sends one webhook delivery. Written by `emit_webhook_event` in sql/0011_webhooks.sql,
-/// which must agree with this kind, queue and argument name. The delivery keeps its own
+/// Sends one webhook delivery. Enqueued by the SQL function `emit_webhook_event` (latest in
+/// sql/0017_fair_claims.sql), which writes this kind, queue, attempts, time-out and argument
+/// name itself; `DeliveryJobContractTests` holds the two together. The delivery keeps its own
 /// attempt count and schedule (about a day); the job's attempts only cover worker crashes.
-public struct DeliverWebhookJob: JobArguments {
+public struct DeliverWebhookArgs: JobArguments {
     public static let kind = "webhook.deliver"
     public static var defaults: JobOptions { JobOptions(queue: "webhooks", maxAttempts: 5, timeout: .seconds(120)) }
     public var deliveryID: UUID
@@ -18,16 +19,8 @@ public struct DeliverWebhookJob: JobArguments {
     }
 }
 
-/// The periodic usage rollup: monthly totals and closed billing periods.
-public struct RollUpUsageJob: JobArguments {
-    public static let kind = "billing.rollup"
-    public static var defaults: JobOptions { JobOptions(queue: "maintenance", maxAttempts: 3, timeout: .seconds(600)) }
-
-    public init() {}
-}
-
 /// Deletes events (and their deliveries) older than the retention, in batches.
-public struct PruneWebhookEventsJob: JobArguments {
+public struct PruneWebhookEventsArgs: JobArguments {
     public static let kind = "maintenance.prune-webhook-events"
     public static var defaults: JobOptions { JobOptions(queue: "maintenance", maxAttempts: 3, timeout: .seconds(600)) }
     public var retentionDays: Int

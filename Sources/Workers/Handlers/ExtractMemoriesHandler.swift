@@ -3,10 +3,10 @@ import Jobs
 import LLM
 
 /// `memory.extract`: see `MemoryExtraction`.
-struct ExtractMemories: Sendable {
+struct ExtractMemoriesHandler: JobHandler {
     let extraction: MemoryExtraction
 
-    func run(_ job: ExtractMemoriesJob, context: JobContext) async throws -> JobOutcome? {
+    func run(_ job: ExtractMemoriesArgs, context: JobContext) async throws -> JobOutcome {
         let summary: ExtractionSummary
         do {
             summary = try await extraction.run(job)

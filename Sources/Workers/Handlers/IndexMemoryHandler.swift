@@ -5,13 +5,13 @@ import Postgres
 
 /// `memory.index`: embeds a memory (unless extraction already did) and infers its category
 /// and emotion when the client gave none.
-struct IndexMemory: Sendable {
+struct IndexMemoryHandler: JobHandler {
     let store: MemoryStore
     let pool: PostgresPool
     let embedder: any Embedder
     let classifier: MemoryClassifier
 
-    func run(_ job: IndexMemoryJob, context: JobContext) async throws -> JobOutcome? {
+    func run(_ job: IndexMemoryArgs, context: JobContext) async throws -> JobOutcome {
         guard let memory = try await pool.withConnection({ [store] in try store.memoryToIndex(id: job.memoryID, on: $0) }) else {
             return .completed
         }

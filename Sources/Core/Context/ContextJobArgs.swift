@@ -4,7 +4,7 @@ import Jobs
 /// Splits a `pending` document into context nodes, then enqueues its embedding. New
 /// documents are chunked in the request that adds them; this kind remains for documents
 /// added before that.
-public struct IngestDocumentJob: JobArguments {
+public struct IngestDocumentArgs: JobArguments {
     public static let kind = "context.ingest"
     public static var defaults: JobOptions { JobOptions(queue: "ingest", maxAttempts: 10, timeout: .seconds(300)) }
     public var documentID: UUID
@@ -15,7 +15,7 @@ public struct IngestDocumentJob: JobArguments {
 }
 
 /// Embeds a document's nodes that have no embedding yet, and marks it indexed.
-public struct EmbedDocumentJob: JobArguments {
+public struct EmbedDocumentArgs: JobArguments {
     public static let kind = "context.embed"
     public static var defaults: JobOptions { JobOptions(queue: "embedding", maxAttempts: 10, timeout: .seconds(600)) }
     public var documentID: UUID

@@ -4,10 +4,10 @@ import Postgres
 
 /// `maintenance.prune-webhook-events`: batch after batch, each in its own transaction, so
 /// no long lock is held.
-struct PruneWebhookEvents: Sendable {
+struct PruneWebhookEventsHandler: JobHandler {
     let pool: PostgresPool
 
-    func run(_ job: PruneWebhookEventsJob, context: JobContext) async throws -> JobOutcome? {
+    func run(_ job: PruneWebhookEventsArgs, context: JobContext) async throws -> JobOutcome {
         var total = 0
         while true {
             let deleted = try await pool.withTransaction { try WebhookStore().pruneEvents(olderThanDays: job.retentionDays, on: $0) }
