@@ -26,7 +26,8 @@ struct Worker {
 }
 
 /// Builds a worker from its configuration, as `buildApplication` builds the API: the
-/// database pool, the job kinds and their handlers, the processor. `WorkerCommand` calls it
+/// database pools, the job kinds and their handlers, the processor, the rescuer and the
+/// periodic enqueuer, each a service of one group. `WorkerCommand` calls it
 /// with the environment's configuration.
 func buildWorker(configuration: WorkerConfiguration, embedder: any Embedder, logger: Logger) async throws -> Worker {
     let pool = PostgresPool(
@@ -52,12 +53,23 @@ func buildWorker(configuration: WorkerConfiguration, embedder: any Embedder, log
         try? await http.shutdown()
         throw error
     }
+    let bookkeeping = PostgresPool(
+        configuration: .init(
+            url: configuration.databaseURL, maxConnections: 2, applicationName: "context0-worker-bookkeeping",
+            sessionSettings: ["synchronous_commit": "off"]),
+        logger: logger)
     let processor = JobProcessor(
-        queue: queue, pool: pool, databaseURL: configuration.databaseURL, registry: registry,
+        queue: queue, pool: pool, bookkeeping: bookkeeping, databaseURL: configuration.databaseURL, registry: registry,
         configuration: configuration.processor, logger: logger)
+    let rescuer = JobRescuer(
+        queue: queue, pool: pool, interval: configuration.maintenanceInterval, deadAfter: configuration.processor.deadAfter, logger: logger)
+    let periodic = PeriodicJobEnqueuer(
+        queue: queue, pool: pool, jobs: configuration.periodicJobs, interval: configuration.maintenanceInterval, logger: logger)
+    // Graceful shutdown goes in reverse order: the processor finishes its jobs first, while
+    // the pools still serve it.
     let services = ServiceGroup(
         configuration: .init(
-            services: [.init(service: pool), .init(service: processor)],
+            services: [.init(service: pool), .init(service: bookkeeping), .init(service: rescuer), .init(service: periodic), .init(service: processor)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
     return Worker(services: services, http: http)

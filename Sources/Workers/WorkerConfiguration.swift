@@ -10,6 +10,10 @@ import Postgres
 struct WorkerConfiguration: Sendable {
     var databaseURL: String
     var processor: JobProcessorConfiguration
+    /// How often the rescuer and the periodic enqueuer run.
+    var maintenanceInterval: Duration = .seconds(1)
+    /// Jobs enqueued on a schedule.
+    var periodicJobs: [PeriodicJob] = []
     var poolSize: Int
     /// Finished jobs older than this are pruned by the periodic maintenance job.
     var retention: Duration
@@ -44,7 +48,7 @@ struct WorkerConfiguration: Sendable {
         processor.pollInterval = try milliseconds("WORKER_POLL_INTERVAL_MS") ?? processor.pollInterval
         processor.heartbeatInterval = try milliseconds("WORKER_HEARTBEAT_INTERVAL_MS") ?? processor.heartbeatInterval
         processor.deadAfter = try milliseconds("WORKER_DEAD_AFTER_MS") ?? processor.deadAfter
-        processor.maintenanceInterval = try milliseconds("WORKER_MAINTENANCE_INTERVAL_MS") ?? processor.maintenanceInterval
+        maintenanceInterval = try milliseconds("WORKER_MAINTENANCE_INTERVAL_MS") ?? maintenanceInterval
         processor.shutdownTimeout = try milliseconds("WORKER_SHUTDOWN_TIMEOUT_MS") ?? processor.shutdownTimeout
         if let text = environment["WORKER_LEASE_WINDOW_MS"] {
             guard let value = Int(text), (0...60_000).contains(value) else {
@@ -74,7 +78,7 @@ struct WorkerConfiguration: Sendable {
         guard let webhookEventRetentionDays = Int(environment["WEBHOOK_EVENT_RETENTION_DAYS"] ?? "30"), webhookEventRetentionDays >= 2 else {
             throw ConfigurationError("WEBHOOK_EVENT_RETENTION_DAYS must be a whole number of days, at least 2 (deliveries retry for a day)")
         }
-        processor.periodicJobs = [
+        periodicJobs = [
             PeriodicJob(name: "maintenance.prune-jobs", interval: .seconds(300), job: try NewJob(PruneJobsArgs(retentionSeconds: Int(retention.seconds)))),
             PeriodicJob(name: "billing.rollup", interval: rollupInterval, job: try NewJob(RollUpUsageArgs())),
             PeriodicJob(name: "maintenance.prune-webhook-events", interval: .seconds(3600),

@@ -69,8 +69,9 @@ struct SlowJob: JobArguments {
         // cores, this process's heartbeats can fall seconds behind.
         configuration.deadAfter = .seconds(120)
         configure(&configuration)
+        let bookkeeping = PostgresPool(configuration: .init(url: database.url, maxConnections: 2, applicationName: "context0-test-bookkeeping"))
         let processor = JobProcessor(
-            queue: queue, pool: pool, databaseURL: database.url, registry: registry(pool),
+            queue: queue, pool: pool, bookkeeping: bookkeeping, databaseURL: database.url, registry: registry(pool),
             configuration: configuration, logger: Logger(label: "test"))
         let running = Task { try await processor.run() }
         do {
@@ -82,10 +83,12 @@ struct SlowJob: JobArguments {
         } catch {
             processor.stop()
             _ = try? await running.value
+            await bookkeeping.close()
             throw error
         }
         processor.stop()
         try await running.value
+        await bookkeeping.close()
     }
 
     @Test func throttledWakeUpsStillWakeIdleWorkersPromptly() async throws {

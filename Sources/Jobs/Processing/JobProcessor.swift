@@ -21,16 +21,17 @@ final class ProcessorContext: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let completerBox = Mutex<JobCompleter?>(nil)
 
-    init(queue: JobQueue, pool: PostgresPool, registry: JobRegistry, configuration: JobProcessorConfiguration, workerID: UUID, logger: Logger) {
+    init(
+        queue: JobQueue, pool: PostgresPool, bookkeeping: PostgresPool, registry: JobRegistry,
+        configuration: JobProcessorConfiguration, workerID: UUID, logger: Logger
+    ) {
         self.queue = queue
         self.pool = pool
+        self.bookkeeping = bookkeeping
         self.registry = registry
         self.configuration = configuration
         self.workerID = workerID
         self.logger = logger
-        bookkeeping = PostgresPool(configuration: .init(
-            url: pool.configuration.url, maxConnections: 2, applicationName: "context0-worker-bookkeeping",
-            sessionSettings: ["synchronous_commit": "off"]))
     }
 
     var isStopping: Bool { stopping.load(ordering: .relaxed) }
@@ -41,25 +42,32 @@ final class ProcessorContext: Sendable {
 }
 
 /// A worker process's job runner, as a `Service`: registers the worker, listens for
-/// wake-ups, runs each configured queue with its concurrency, heartbeats, rescues the jobs
-/// of dead workers and enqueues periodic jobs. Graceful shutdown stops claiming, lets
-/// running jobs finish until the deadline, gives back the rest, writes every result and
-/// deregisters.
+/// wake-ups, runs each configured queue with its concurrency and heartbeats. Graceful
+/// shutdown stops claiming, lets running jobs finish until the deadline, gives back the
+/// rest, writes every result and deregisters.
+///
+/// The listener and the heartbeat are parts of it, not services of their own: the
+/// listener's notifications drive its queue runners, and the heartbeat must beat until the
+/// last result is written and then stop before the worker deregisters (a later beat would
+/// register it again). The rescuer and the periodic enqueuer are services beside it
+/// (`JobRescuer`, `PeriodicJobEnqueuer`).
 public final class JobProcessor: Service, Sendable {
     private let context: ProcessorContext
     private let databaseURL: String
     private let runners: [String: QueueRunner]
     /// One stop signal per background loop: a `WakeSignal` wakes a single waiter.
     private let heartbeatStop = WakeSignal()
-    private let maintenanceStop = WakeSignal()
     private let deadlineStop = WakeSignal()
 
+    /// `pool` serves the jobs' claims and results; `bookkeeping` (two connections, its own)
+    /// serves lease records and heartbeats: a claim holds its lease's connection while it
+    /// records, and a heartbeat must not wait behind jobs. The caller runs and closes both.
     public init(
-        queue: JobQueue, pool: PostgresPool, databaseURL: String, registry: JobRegistry,
+        queue: JobQueue, pool: PostgresPool, bookkeeping: PostgresPool, databaseURL: String, registry: JobRegistry,
         configuration: JobProcessorConfiguration, workerID: UUID = UUID(), logger: Logger
     ) {
         let context = ProcessorContext(
-            queue: queue, pool: pool, registry: registry, configuration: configuration,
+            queue: queue, pool: pool, bookkeeping: bookkeeping, registry: registry, configuration: configuration,
             workerID: workerID, logger: logger.with(["worker_id": "\(workerID)"]))
         self.context = context
         self.databaseURL = databaseURL
@@ -84,7 +92,6 @@ public final class JobProcessor: Service, Sendable {
             group.addTask { try? await listener.run() }
             group.addTask { await self.context.completer.run(deadline: self.context.configuration.shutdownTimeout) }
             group.addTask { await WorkerHeartbeat(context: self.context, runners: self.runners).run(until: self.heartbeatStop) }
-            group.addTask { await Maintenance(context: self.context).run(until: self.maintenanceStop) }
             group.addTask { await self.watchDeadlines() }
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { queues in
@@ -94,10 +101,8 @@ public final class JobProcessor: Service, Sendable {
             context.completer.stop()
             listener.stop()
             heartbeatStop.signal()
-            maintenanceStop.signal()
             deadlineStop.signal()
         }
-        await context.bookkeeping.close()
         try? await context.pool.withConnection { [context] in try context.queue.deregisterWorker(id: context.workerID, on: $0) }
         context.logger.info("worker stopped")
     }

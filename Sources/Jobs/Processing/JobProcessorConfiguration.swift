@@ -8,8 +8,6 @@ public struct JobProcessorConfiguration: Sendable {
     public var heartbeatInterval: Duration = .seconds(1)
     /// A worker silent this long is dead and its jobs are rescued.
     public var deadAfter: Duration = .seconds(10)
-    /// How often the rescuer and the periodic enqueuer run.
-    public var maintenanceInterval: Duration = .seconds(1)
     /// How long shutdown waits for running jobs before giving them back to the queue.
     public var shutdownTimeout: Duration = .seconds(10)
     /// The most jobs one claim takes.
@@ -23,8 +21,6 @@ public struct JobProcessorConfiguration: Sendable {
     public var claimLinger: Duration = .milliseconds(5)
     /// Leases one queue may hold open at once; each holds a database connection.
     public var maxOpenLeases: Int = 2
-    /// Jobs enqueued on a schedule.
-    public var periodicJobs: [PeriodicJob] = []
 
     public init(queues: [String: Int]) {
         self.queues = queues.filter { $0.value > 0 }
