@@ -11,8 +11,8 @@ struct AccessRule: Sendable {
     var all: Set<Scope>
     var any: Set<Scope> = []
     var kind: RateLimitClass = .standard
-    /// Metrics (see `UsageMetric`) whose used-up hard quota refuses the request with 429.
-    var quotas: [String] = []
+    /// Billable metrics whose used-up hard quota refuses the request with 429.
+    var quotas: [BillableMetric] = []
     /// The spec answers a disabled user with 402 on the documents view, 403 elsewhere.
     var disabledStatus: HTTPResponse.Status = .forbidden
 
@@ -20,7 +20,7 @@ struct AccessRule: Sendable {
 
     /// A route for callers holding every one of `scopes`, counted in `kind`, refused once
     /// one of the class's quotas or `quotas` is used up.
-    static func needs(_ scopes: Scope..., class kind: RateLimitClass = .standard, quotas: [String] = []) -> AccessRule {
+    static func needs(_ scopes: Scope..., class kind: RateLimitClass = .standard, quotas: [BillableMetric] = []) -> AccessRule {
         AccessRule(all: Set(scopes), kind: kind, quotas: kind.quotaMetrics + quotas)
     }
 
@@ -51,10 +51,10 @@ struct AccessRule: Sendable {
 extension RateLimitClass {
     /// Hard quotas every request of the class is refused by: searches refuse searches; AI
     /// operations and LLM tokens refuse AI requests.
-    var quotaMetrics: [String] {
+    var quotaMetrics: [BillableMetric] {
         switch self {
-        case .search: ["searches"]  // a billable metric of `Plan`, counted as `requests.search`
-        case .ai: [UsageMetric.aiOperations, UsageMetric.llmTokens]
+        case .search: [.searches]
+        case .ai: [.aiOperations, .llmTokens]
         case .standard, .batch: []
         }
     }

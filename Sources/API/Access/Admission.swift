@@ -42,11 +42,11 @@ struct Admission: Sendable {
                 message: "rate limit of \(state.limit) \(rule.kind.rawValue) requests per hour exceeded",
                 retryAfter: Int(state.reset.timeIntervalSinceNow.rounded(.up))))
         }
-        if let metric = rule.quotas.first(where: state.quotaExceeded.contains) {
+        if let metric = rule.quotas.first(where: { state.quotaExceeded.contains($0.rawValue) }) {
             try await recordRefusal(identity, rule)
             return Decision(state: state, refusal: APIError(
                 status: .tooManyRequests, code: .quotaExceeded,
-                message: "this period's quota of \(metric) is used up; it renews at the start of next month, or change the plan",
+                message: "this period's quota of \(metric.rawValue) is used up; it renews at the start of next month, or change the plan",
                 retryAfter: Int(BillingPeriod(containing: Date()).end.timeIntervalSinceNow.rounded(.up))))
         }
         return Decision(state: state, refusal: nil)
@@ -62,7 +62,7 @@ struct Admission: Sendable {
     private func recordRefusal(_ identity: Identity, _ rule: AccessRule) async throws {
         guard rule.kind == .search else { return }
         try await pool.withConnection { [users] in
-            try users.meter(userID: identity.userID, metric: UsageMetric.refusedSearches, quantity: 1, on: $0)
+            try users.meter(userID: identity.userID, metric: .refusedSearches, quantity: 1, on: $0)
         }
     }
 

@@ -24,7 +24,7 @@ struct AnalyticsRoutes: Sendable {
         }
         var requests = RateLimitClass.requests(in: usage)
         requests["total"] = requests.values.reduce(0, +)
-        let metered = [UsageMetric.aiOperations, UsageMetric.llmTokens, UsageMetric.embeddedChunks, UsageMetric.storedBytes]
+        let metered = [UsageMetric.aiOperations, .llmTokens, .embeddedChunks, .storedBytes].map(\.name)
         return Envelope("usage statistics", AnalyticsViews.Usage(
             range: .init(start: from, end: to), requests: requests,
             usage: Dictionary(uniqueKeysWithValues: metered.map { ($0, usage[$0] ?? 0) }), totals: totals))

@@ -89,8 +89,8 @@ enum BillingViews {
             self.plan = plan.name
             monthly_price_cents = plan.monthlyPriceCents
             rate_limits = Dictionary(uniqueKeysWithValues: RateLimitClass.allCases.map { ($0.rawValue, RateLimit(limit: plan.rateLimits[$0] ?? 0)) })
-            quotas = Dictionary(uniqueKeysWithValues: Plan.billableMetrics.map { ($0, plan.quotas[$0]) })
-            unit_prices_cents = Dictionary(uniqueKeysWithValues: Plan.billableMetrics.map { ($0, plan.unitPricesCents[$0] ?? 0) })
+            quotas = Dictionary(uniqueKeysWithValues: BillableMetric.allCases.map { ($0.rawValue, plan.quotas[$0.rawValue]) })
+            unit_prices_cents = Dictionary(uniqueKeysWithValues: BillableMetric.allCases.map { ($0.rawValue, plan.unitPricesCents[$0.rawValue] ?? 0) })
         }
     }
 }

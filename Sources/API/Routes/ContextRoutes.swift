@@ -14,7 +14,7 @@ struct ContextRoutes: Sendable {
     let metadataLimits: MetadataLimits
 
     func add(to routes: ProtectedRoutes) {
-        routes.post("add", .needs(.contextWrite, quotas: [UsageMetric.embeddedChunks, UsageMetric.storedBytes]), use: add)
+        routes.post("add", .needs(.contextWrite, quotas: [.embeddedChunks, .storedBytes]), use: add)
         routes.post("search", .needs(.contextRead, class: .search), use: search)
         routes.post("delete", .needs(.contextWrite), use: delete)
         routes.get("view", .needs(.contextRead), use: view)

@@ -85,9 +85,9 @@ public struct AnalyticsStore: Sendable {
             ), usage AS (
                 SELECT date_trunc(\(unit), hour, 'UTC') AS start,
                        sum(quantity) FILTER (WHERE metric LIKE 'requests.%') AS requests,
-                       sum(quantity) FILTER (WHERE metric = 'ai_operations') AS ai_operations,
-                       sum(quantity) FILTER (WHERE metric = 'llm_tokens') AS llm_tokens,
-                       sum(quantity) FILTER (WHERE metric = 'embedded_chunks') AS embedded_chunks
+                       sum(quantity) FILTER (WHERE metric = \(UsageMetric.aiOperations)) AS ai_operations,
+                       sum(quantity) FILTER (WHERE metric = \(UsageMetric.llmTokens)) AS llm_tokens,
+                       sum(quantity) FILTER (WHERE metric = \(UsageMetric.embeddedChunks)) AS embedded_chunks
                 FROM usage_hourly WHERE user_id = \(userID) AND hour >= date_trunc('hour', \(from)::timestamptz) AND hour < \(to)
                 GROUP BY 1
             ), made AS (

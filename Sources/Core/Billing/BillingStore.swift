@@ -34,11 +34,11 @@ public struct BillingStore: Sendable {
             """).rows {
             usage[try row.decode("metric")] = try row.decode("quantity")
         }
-        for metric in Plan.billableMetrics {
-            usage[metric] = usage[Plan.counter(of: metric)] ?? 0
+        for metric in BillableMetric.allCases {
+            usage[metric.rawValue] = usage[metric.counter.name] ?? 0
         }
         // Searches refused by a limit or quota were counted as requests, but are not billed.
-        usage["searches", default: 0] -= usage[UsageMetric.refusedSearches] ?? 0
+        usage[BillableMetric.searches.rawValue, default: 0] -= usage[UsageMetric.refusedSearches.name] ?? 0
         return usage
     }
 

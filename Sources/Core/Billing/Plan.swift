@@ -12,14 +12,6 @@ public struct Plan: Sendable, Equatable {
     /// Cents per unit beyond the quota, by billable metric.
     public var unitPricesCents: [String: Double]
 
-    /// The metrics a bill has lines for. `searches` are the `requests.search` counter.
-    public static let billableMetrics = ["searches", "ai_operations", "llm_tokens", "embedded_chunks", "stored_bytes"]
-
-    /// The usage counter behind a billable metric.
-    public static func counter(of metric: String) -> String {
-        metric == "searches" ? "requests.search" : metric
-    }
-
     init(row: PostgresRow, overrides: RateLimitOverrides) throws {
         name = try row.decode("name")
         var limits = [RateLimitClass: Int]()
@@ -49,7 +41,7 @@ public struct BillingLine: Sendable, Equatable {
 
     /// The lines of a bill for `usage` (by billable metric) under `plan`.
     public static func lines(usage: [String: Int], plan: Plan) -> [BillingLine] {
-        Plan.billableMetrics.map { metric in
+        BillableMetric.allCases.map(\.rawValue).map { metric in
             let quantity = max(0, usage[metric] ?? 0)
             let included = plan.quotas[metric]
             let overage = included.map { max(0, quantity - $0) } ?? 0

@@ -47,16 +47,18 @@ public struct UsageRollup: Sendable {
     /// is used up in `period`, so admission can refuse what would use more; a user newly
     /// over a quota gets a `usage.limit_reached` event. A new period clears the lists.
     func refreshHardQuotas(_ period: BillingPeriod, on connection: PostgresConnection) throws -> Int {
+        let searches = BillableMetric.searches, stored = BillableMetric.storedBytes, refused = UsageMetric.refusedSearches
+        // Stored bytes count over all time (what is stored now), the rest within the period.
+        let countedInPeriod = BillableMetric.allCases.filter { $0 != stored }.map(\.counter.name) + [refused.name]
         let rows = try connection.query("""
             WITH used AS (
-                SELECT user_id, CASE WHEN metric LIKE '%.search' THEN 'searches' ELSE metric END AS metric,
-                       sum(CASE WHEN metric = 'refused.search' THEN -quantity ELSE quantity END)::bigint AS quantity
+                SELECT user_id, CASE WHEN metric IN (\(searches.counter), \(refused)) THEN \(searches.rawValue) ELSE metric END AS metric,
+                       sum(CASE WHEN metric = \(refused) THEN -quantity ELSE quantity END)::bigint AS quantity
                 FROM usage_hourly
-                WHERE hour >= \(period.start) AND hour < \(period.end)
-                  AND metric IN ('requests.search', 'refused.search', 'ai_operations', 'llm_tokens', 'embedded_chunks')
+                WHERE hour >= \(period.start) AND hour < \(period.end) AND metric = ANY(\(countedInPeriod)::text[])
                 GROUP BY 1, 2
                 UNION ALL
-                SELECT user_id, 'stored_bytes', sum(quantity)::bigint FROM usage_hourly WHERE metric = 'stored_bytes' GROUP BY 1
+                SELECT user_id, \(stored.rawValue), sum(quantity)::bigint FROM usage_hourly WHERE metric = \(stored.counter) GROUP BY 1
             ), over AS (
                 SELECT used.user_id, array_agg(used.metric ORDER BY used.metric) AS metrics
                 FROM used JOIN users u ON u.id = used.user_id JOIN plans p ON p.name = u.plan

@@ -48,7 +48,7 @@ extension ContextStore {
         var deletedByUser = [String: [String]]()
         for row in rows {
             let userID: String = try row.decode("user_id")
-            try UserStore().meter(userID: userID, metric: UsageMetric.storedBytes, quantity: -(try row.decode("bytes", as: Int.self)), on: connection)
+            try UserStore().meter(userID: userID, metric: .storedBytes, quantity: -(try row.decode("bytes", as: Int.self)), on: connection)
             deletedByUser[userID, default: []].append(try row.decode("id", as: UUID.self).uuidString.lowercased())
         }
         for (userID, documentIDs) in deletedByUser.sorted(by: { $0.key < $1.key }) {

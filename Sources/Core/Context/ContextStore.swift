@@ -70,7 +70,7 @@ public struct ContextStore: Sendable {
                 RETURNING \(Self.storedBytes("context_documents")) AS stored_bytes
                 """).first!.decode("stored_bytes", as: Int.self)
             let jobID = try storeNodes(chunks, of: id, owner: context.owner, on: connection)
-            try UserStore().meter(userID: context.owner.userID, metric: UsageMetric.storedBytes, quantity: stored, on: connection)
+            try UserStore().meter(userID: context.owner.userID, metric: .storedBytes, quantity: stored, on: connection)
             try WebhookEvents.emit(.contextAdded, userID: context.owner.userID, data: [
                 "document_id": id.uuidString.lowercased(), "title": document.fileName ?? NSNull(), "source": context.source,
                 "organization_id": context.owner.organizationID ?? NSNull(), "bytes": document.content.utf8.count,

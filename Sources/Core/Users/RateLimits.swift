@@ -6,11 +6,11 @@ public enum RateLimitClass: String, Sendable, CaseIterable {
     case standard, search, batch, ai
 
     /// The usage metric the class's requests are counted in: `requests.<class>`.
-    public var requestsMetric: String { "requests." + rawValue }
+    public var requestsMetric: UsageMetric { .requests(self) }
 
-    /// Requests of each class in `usage` (metric → quantity), by class name.
+    /// Requests of each class in `usage` (metric name → quantity), by class name.
     public static func requests(in usage: [String: Int]) -> [String: Int] {
-        Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, usage[$0.requestsMetric] ?? 0) })
+        Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, usage[$0.requestsMetric.name] ?? 0) })
     }
 }
 
@@ -47,7 +47,8 @@ public struct RateLimitState: Sendable, Equatable {
     /// When the current window ends.
     public var reset: Date
     public var disabled: Bool
-    /// Metrics whose hard quota the user has used up this period (see `UsageRollup`).
+    /// Billable metrics (`BillableMetric` names) whose hard quota the user has used up this
+    /// period (see `UsageRollup`).
     public var quotaExceeded: [String] = []
 
     public var remaining: Int { max(0, limit - used) }
@@ -57,10 +58,10 @@ public struct RateLimitState: Sendable, Equatable {
 /// One counted request to take back: its user, metric (`requests.<class>`) and hour.
 public struct UsageRefund: Sendable, Equatable {
     public var userID: String
-    public var metric: String
+    public var metric: UsageMetric
     public var hour: Date
 
-    public init(userID: String, metric: String, hour: Date) {
+    public init(userID: String, metric: UsageMetric, hour: Date) {
         self.userID = userID
         self.metric = metric
         self.hour = hour
@@ -156,7 +157,7 @@ extension UserStore {
         try connection.query("""
             UPDATE usage_hourly u SET quantity = greatest(0, u.quantity - r.n)
             FROM (SELECT user_id, metric, hour, count(*)::integer AS n
-                  FROM unnest(\(refunds.map(\.userID))::text[], \(refunds.map(\.metric))::text[], \(refunds.map(\.hour))::timestamptz[])
+                  FROM unnest(\(refunds.map(\.userID))::text[], \(refunds.map(\.metric.name))::text[], \(refunds.map(\.hour))::timestamptz[])
                       AS t (user_id, metric, hour)
                   GROUP BY user_id, metric, hour) r
             WHERE u.user_id = r.user_id AND u.metric = r.metric AND u.hour = r.hour
@@ -164,7 +165,7 @@ extension UserStore {
     }
 
     /// Adds to a user's metered usage of `metric` this hour, in the caller's transaction.
-    public func meter(userID: String, metric: String, quantity: Int, on connection: PostgresConnection) throws {
+    public func meter(userID: String, metric: UsageMetric, quantity: Int, on connection: PostgresConnection) throws {
         guard quantity != 0 else { return }
         try connection.query("""
             INSERT INTO usage_hourly (user_id, metric, hour, quantity) VALUES (\(userID), \(metric), date_trunc('hour', now()), \(quantity))

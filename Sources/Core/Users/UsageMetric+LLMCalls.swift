@@ -15,6 +15,6 @@ extension UsageMetric {
                 promptTokens: call.usage.promptTokens, completionTokens: call.usage.completionTokens, on: connection)
         }
         let tokens = calls.reduce(0) { $0 + $1.usage.totalTokens }
-        try UserStore().meter(userID: userID, metric: llmTokens, quantity: tokens, on: connection)
+        try UserStore().meter(userID: userID, metric: .llmTokens, quantity: tokens, on: connection)
     }
 }
