@@ -17,7 +17,7 @@ enum ContextViews {
         let documents: [Entry]
         let count: Int
 
-        init(_ added: [ContextStore.AddedDocument]) {
+        init(_ added: [ContextIntake.AddedDocument]) {
             message = "context added: \(added.filter { !$0.duplicate }.count) new document(s), embedding in the background"
             documents = added.map { Entry(id: $0.id.apiString, duplicate: $0.duplicate, job_id: $0.jobID, state: $0.duplicate ? "existing" : "chunked") }
             count = added.count

@@ -49,13 +49,15 @@ public struct ChatService: Sendable {
             let answer = try chats.addMessage(
                 sessionID: session.id, userID: caller.userID, role: "assistant", content: reply.text, mode: reply.mode,
                 memoriesUsed: retrieval.memories.map(\.memory.id), on: connection)
-            try UsageMetric.recordAIOperation(userID: caller.userID, purpose: "chat", output: reply, on: connection)
-            let job = extract ? try queue.enqueue(Self.extraction(session.id, caller.userID), on: connection).id : nil
-            try WebhookEvents.emit(.chatMessage, userID: caller.userID, data: [
-                "session_id": session.id.uuidString.lowercased(), "message_id": message.id.uuidString.lowercased(),
-                "reply_id": answer.id.uuidString.lowercased(), "mode": reply.mode,
-            ], on: connection)
-            return Exchange(message: message, reply: answer, mode: reply.mode, retrieval: retrieval, extractionJobID: job)
+            let jobs = try ChangeEffects(userID: caller.userID)
+                .countingAIOperation("chat", output: reply)
+                .enqueueing(extract ? try Self.extraction(session.id, caller.userID) : nil)
+                .emitting(.chatMessage, [
+                    "session_id": session.id.uuidString.lowercased(), "message_id": message.id.uuidString.lowercased(),
+                    "reply_id": answer.id.uuidString.lowercased(), "mode": reply.mode,
+                ])
+                .record(queue: queue, on: connection)
+            return Exchange(message: message, reply: answer, mode: reply.mode, retrieval: retrieval, extractionJobID: jobs.first)
         }
     }
 

@@ -45,14 +45,17 @@ extension ContextStore {
     private func finishDocumentDelete(_ rows: [PostgresRow], on connection: PostgresConnection) throws -> (documents: Int, nodes: Int) {
         let ids = try rows.map { try $0.decode("id", as: UUID.self).uuidString }
         let nodes = try rows.reduce(0) { $0 + (try $1.decode("node_count", as: Int?.self) ?? 0) }
-        var deletedByUser = [String: [String]]()
+        var deletedByUser = [String: (documentIDs: [String], bytes: Int)]()
         for row in rows {
             let userID: String = try row.decode("user_id")
-            try UserStore().meter(userID: userID, metric: .storedBytes, quantity: -(try row.decode("bytes", as: Int.self)), on: connection)
-            deletedByUser[userID, default: []].append(try row.decode("id", as: UUID.self).uuidString.lowercased())
+            deletedByUser[userID, default: ([], 0)].documentIDs.append(try row.decode("id", as: UUID.self).uuidString.lowercased())
+            deletedByUser[userID, default: ([], 0)].bytes += try row.decode("bytes", as: Int.self)
         }
-        for (userID, documentIDs) in deletedByUser.sorted(by: { $0.key < $1.key }) {
-            try WebhookEvents.emit(.contextDeleted, userID: userID, data: ["document_ids": documentIDs], on: connection)
+        for (userID, deleted) in deletedByUser.sorted(by: { $0.key < $1.key }) {
+            try ChangeEffects(userID: userID)
+                .metering(.storedBytes, -deleted.bytes)
+                .emitting(.contextDeleted, ["document_ids": deleted.documentIDs])
+                .record(on: connection)
         }
         try queue.cancelPending(
             kinds: [IngestDocumentArgs.kind, EmbedDocumentArgs.kind, ExtractMemoriesArgs.kind], argument: "documentID",

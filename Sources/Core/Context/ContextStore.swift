@@ -32,58 +32,42 @@ public struct ContextStore: Sendable {
         """
     }
 
-    /// What `add` stored for one document.
-    public struct AddedDocument: Sendable, Equatable {
-        public var id: UUID
-        /// An identical document (same owner, source, file name and content) existed: it
-        /// was kept and nothing new was stored.
-        public var duplicate: Bool
-        public var jobID: Int?
+    /// The hex SHA-256 of a document's content, its identity among its owner's documents.
+    static func contentHash(_ content: String) -> String {
+        SHA256.hash(data: Data(content.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Stores the documents with their nodes (`chunks[i]` are the chunks of document `i`)
-    /// and enqueues their embedding, in the caller's transaction.
-    public func add(_ context: NewContext, chunks: [[TextChunker.Chunk]], on connection: PostgresConnection) throws -> [AddedDocument] {
-        precondition(chunks.count == context.documents.count, "one list of chunks per document")
-        return try zip(context.documents, chunks).map { document, chunks in
-            let hash = SHA256.hash(data: Data(document.content.utf8)).map { String(format: "%02x", $0) }.joined()
-            // Identical adds racing each other take turns here, so the second sees the first.
-            let identity = [context.owner.userID, context.owner.organizationID ?? "", context.source, document.fileName ?? "", hash].joined(separator: "\u{1F}")
-            try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(identity), 0))")
-            if let existing = try connection.query("""
-                SELECT id FROM context_documents
-                WHERE user_id = \(context.owner.userID) AND organization_id IS NOT DISTINCT FROM \(context.owner.organizationID)
-                  AND source = \(context.source) AND file_name IS NOT DISTINCT FROM \(document.fileName)
-                  AND content_sha256 = \(hash)
-                LIMIT 1
-                """).first {
-                return AddedDocument(id: try existing.decode("id"), duplicate: true, jobID: nil)
-            }
-            let id = UUID()
-            let stored = try connection.query("""
-                INSERT INTO context_documents (id, user_id, organization_id, source, context_type, scope, metadata, chained,
-                                               file_name, file_type, file_size, last_modified, content, content_sha256, state, node_count)
-                VALUES (\(id), \(context.owner.userID), \(context.owner.organizationID), \(context.source),
-                        \(context.contextType.rawValue), \(context.scope.rawValue), \(context.metadata), \(context.chained),
-                        \(document.fileName), \(document.fileType), \(document.fileSize), \(document.lastModified),
-                        \(document.content), \(hash), 'chunked', \(chunks.count))
-                RETURNING \(Self.storedBytes("context_documents")) AS stored_bytes
-                """).first!.decode("stored_bytes", as: Int.self)
-            let jobID = try storeNodes(chunks, of: id, owner: context.owner, on: connection)
-            try UserStore().meter(userID: context.owner.userID, metric: .storedBytes, quantity: stored, on: connection)
-            try WebhookEvents.emit(.contextAdded, userID: context.owner.userID, data: [
-                "document_id": id.uuidString.lowercased(), "title": document.fileName ?? NSNull(), "source": context.source,
-                "organization_id": context.owner.organizationID ?? NSNull(), "bytes": document.content.utf8.count,
-            ], on: connection)
-            if context.contextType == .conversation {
-                // A conversation also yields memories about the user who had it.
-                try queue.enqueue(
-                    NewJob(ExtractMemoriesArgs(userID: context.owner.userID, documentID: id),
-                           options: JobOptions(uniqueKey: "memory.extract:document:\(id)", ownerUserID: context.owner.userID)),
-                    on: connection)
-            }
-            return AddedDocument(id: id, duplicate: false, jobID: jobID)
-        }
+    /// The id of an identical document (same owner, source, file name and content), after
+    /// taking this content's turn: identical adds racing each other take turns, so the second
+    /// sees the first. The turn lasts until the caller's transaction ends.
+    func identicalDocument(to document: NewDocument, of context: NewContext, hash: String, on connection: PostgresConnection) throws -> UUID? {
+        let identity = [context.owner.userID, context.owner.organizationID ?? "", context.source, document.fileName ?? "", hash].joined(separator: "\u{1F}")
+        try connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(identity), 0))")
+        return try connection.query("""
+            SELECT id FROM context_documents
+            WHERE user_id = \(context.owner.userID) AND organization_id IS NOT DISTINCT FROM \(context.owner.organizationID)
+              AND source = \(context.source) AND file_name IS NOT DISTINCT FROM \(document.fileName)
+              AND content_sha256 = \(hash)
+            LIMIT 1
+            """).first?.decode("id")
+    }
+
+    /// Inserts a document already chunked into `nodeCount` nodes (state `chunked`); its id
+    /// and the bytes it counts for in `stored_bytes`.
+    func insertChunkedDocument(
+        _ document: NewDocument, of context: NewContext, hash: String, nodeCount: Int, on connection: PostgresConnection
+    ) throws -> (id: UUID, storedBytes: Int) {
+        let id = UUID()
+        let stored = try connection.query("""
+            INSERT INTO context_documents (id, user_id, organization_id, source, context_type, scope, metadata, chained,
+                                           file_name, file_type, file_size, last_modified, content, content_sha256, state, node_count)
+            VALUES (\(id), \(context.owner.userID), \(context.owner.organizationID), \(context.source),
+                    \(context.contextType.rawValue), \(context.scope.rawValue), \(context.metadata), \(context.chained),
+                    \(document.fileName), \(document.fileType), \(document.fileSize), \(document.lastModified),
+                    \(document.content), \(hash), 'chunked', \(nodeCount))
+            RETURNING \(Self.storedBytes("context_documents")) AS stored_bytes
+            """).first!.decode("stored_bytes", as: Int.self)
+        return (id, stored)
     }
 
     /// The caller's documents, newest first, with how many of their nodes are indexed.

@@ -40,13 +40,15 @@ public struct QAService: Sendable {
     public func record(_ answer: Answer, citations: PostgresJSON) async throws -> QARecord {
         try await pool.withTransaction { [history] connection in
             let userID = answer.caller.userID
-            try UsageMetric.recordAIOperation(userID: userID, purpose: "qa", output: answer.output, on: connection)
             let record = try history.record(
                 userID: userID, question: answer.question, answer: answer.output.text, mode: answer.output.mode,
                 citations: citations, on: connection)
-            try WebhookEvents.emit(.qaAnswer, userID: userID, data: [
-                "question_id": record.id.uuidString.lowercased(), "question": answer.question, "mode": answer.output.mode,
-            ], on: connection)
+            try ChangeEffects(userID: userID)
+                .countingAIOperation("qa", output: answer.output)
+                .emitting(.qaAnswer, [
+                    "question_id": record.id.uuidString.lowercased(), "question": answer.question, "mode": answer.output.mode,
+                ])
+                .record(on: connection)
             return record
         }
     }
