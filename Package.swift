@@ -32,10 +32,14 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // What every part reads its settings with (`ConfigurationError`) and where a project
+        // checkout keeps its files (`ProjectLayout`: .data/, .deps/, sql/). No dependencies.
+        .target(name: "Settings", swiftSettings: swiftSettings),
         .target(
             name: "Postgres",
             dependencies: [
                 "CLibPQ",
+                "Settings",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,6 +66,7 @@ let package = Package(
         .target(
             name: "Embedding",
             dependencies: [
+                "Settings",
                 "CBLAS",
                 "CEmbeddingKernels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -73,6 +78,7 @@ let package = Package(
         .target(
             name: "LLM",
             dependencies: [
+                "Settings",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -91,6 +97,7 @@ let package = Package(
         .target(
             name: "Core",
             dependencies: [
+                "Settings",
                 "Auth",
                 "Embedding",
                 "LLM",
@@ -110,6 +117,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
+                "Settings",
                 "Postgres",
                 "Jobs",
                 "Auth",
@@ -141,6 +149,7 @@ let package = Package(
         .executableTarget(
             name: "Workers",
             dependencies: [
+                "Settings",
                 "Postgres",
                 "Jobs",
                 "Core",
@@ -159,6 +168,7 @@ let package = Package(
         .executableTarget(
             name: "Admin",
             dependencies: [
+                "Settings",
                 "Postgres",
                 "Jobs",
                 "Auth",
@@ -171,7 +181,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "API", "Auth", "Embedding", "LLM", "Postgres", "Jobs",
+                "API", "Auth", "Settings", "Embedding", "LLM", "Postgres", "Jobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -187,12 +197,12 @@ let package = Package(
         // error shapes, authentication, rate-limit headers.
         .testTarget(
             name: "APITests",
-            dependencies: ["API", "Auth", "Postgres", "TestSupport"],
+            dependencies: ["API", "Auth", "Settings", "Postgres", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres", "TestSupport"],
+            dependencies: ["Settings", "Postgres", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -202,12 +212,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EmbeddingTests",
-            dependencies: ["Embedding", "TestSupport"],
+            dependencies: ["Settings", "Embedding", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LLMTests",
-            dependencies: ["LLM", "TestSupport"],
+            dependencies: ["Settings", "LLM", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,7 +1,8 @@
 import Auth
+import Settings
+import Core
 import Embedding
 import Foundation
-import Core
 import Postgres
 
 /// Everything the API process is configured with, read from the environment here and
@@ -45,17 +46,13 @@ public struct APIConfiguration: Sendable {
             throw ConfigurationError("PORT must be a number between 1 and 65535")
         }
         self.port = port
-        guard let url = DatabaseLocation.url(environment: environment) else {
+        guard let url = ProjectLayout.databaseURL(environment: environment) else {
             throw ConfigurationError("DATABASE_URL is not set and no embedded PostgreSQL was found (run `make run`)")
         }
         databaseURL = url
         databasePoolSize = environment["API_DB_POOL_SIZE"].flatMap(Int.init) ?? 10
-        do {
-            databaseLimits = try DatabaseLimits(environment: environment, prefix: "DATABASE_", defaults: .api)
-        } catch let error as DatabaseLimits.InvalidSetting {
-            throw ConfigurationError(error.description)
-        }
-        guard let auth = AuthConfiguration(environment: environment) else {
+        databaseLimits = try DatabaseLimits(environment: environment, prefix: "DATABASE_", defaults: .api)
+        guard let auth = AuthConfiguration(environment: environment, developmentSecret: ProjectLayout.developmentJWTSecret) else {
             throw ConfigurationError("JWT_SECRET is not set (in development `make run` generates .data/jwt-secret)")
         }
         // RFC 7518 §3.2: an HS256 key must be at least as long as the hash, 256 bits. A
@@ -67,7 +64,7 @@ public struct APIConfiguration: Sendable {
                 """)
         }
         jwtSecret = auth.jwtSecret
-        embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
+        embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectLayout.dependenciesRoot)
         rateLimits = try RateLimitOverrides(environment: environment)
         webhooks = try WebhookSettings(environment: environment)
         metadataLimits = try MetadataLimits(environment: environment)
@@ -80,20 +77,5 @@ public struct APIConfiguration: Sendable {
         case "off", "0", "false": metering = false
         default: throw ConfigurationError("METERING must be on or off")
         }
-    }
-}
-
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
-
-    /// The whole number in variable `name` when it is set (and not blank); an error naming
-    /// the variable and `range` when it is not a number in `range`.
-    static func integer(_ name: String, in environment: [String: String], range: ClosedRange<Int>) throws -> Int? {
-        guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return value
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Settings
 
 /// How large the caller's own JSON (`metadata` of documents, memories and searches) may be.
 ///

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Settings
 import Foundation
 import Jobs
 import Postgres
@@ -21,7 +22,7 @@ struct DatabaseOptions: ParsableArguments {
     func connect() throws -> PostgresConnection {
         var environment = ProcessInfo.processInfo.environment
         if let databaseURL { environment["DATABASE_URL"] = databaseURL }
-        guard let url = DatabaseLocation.url(environment: environment) else {
+        guard let url = ProjectLayout.databaseURL(environment: environment) else {
             throw AdminError("DATABASE_URL is not set and no embedded PostgreSQL was found (run `make run`, or scripts/postgres.sh start)")
         }
         do {
@@ -54,7 +55,7 @@ struct MigrateCommand: ParsableCommand {
     func run() throws {
         var environment = ProcessInfo.processInfo.environment
         if let directory { environment["MIGRATIONS_DIR"] = directory }
-        guard let folder = Migrator.locateDirectory(environment: environment) else {
+        guard let folder = ProjectLayout.migrationsFolder(environment: environment) else {
             throw AdminError("no migrations folder found: pass --directory or set MIGRATIONS_DIR")
         }
         let migrator = try Migrator(directory: folder)

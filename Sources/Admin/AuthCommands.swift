@@ -1,5 +1,6 @@
 import ArgumentParser
 import Auth
+import Settings
 import Core
 import Foundation
 import Postgres
@@ -14,7 +15,7 @@ struct TokenCommand: ParsableCommand {
     @Option(help: "Lifetime, e.g. 1h, 30m, 7d.") var ttl = "1h"
 
     func run() throws {
-        guard let configuration = AuthConfiguration(environment: ProcessInfo.processInfo.environment) else {
+        guard let configuration = AuthConfiguration(environment: ProcessInfo.processInfo.environment, developmentSecret: ProjectLayout.developmentJWTSecret) else {
             throw AdminError("JWT_SECRET is not set and there is no development secret (.data/jwt-secret): run `make run` once, or set JWT_SECRET")
         }
         guard !user.isEmpty, user.count <= 256 else { throw ValidationError("--user must be 1-256 characters") }

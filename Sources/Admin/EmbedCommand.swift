@@ -1,4 +1,5 @@
 import ArgumentParser
+import Settings
 import Core
 import Embedding
 import Foundation
@@ -16,7 +17,7 @@ struct EmbedCommand: AsyncParsableCommand {
         let configuration: EmbeddingConfiguration
         let embedder: any Embedder
         do {
-            configuration = try EmbeddingConfiguration(environment: ProcessInfo.processInfo.environment, projectRoot: ProjectRoot.path)
+            configuration = try EmbeddingConfiguration(environment: ProcessInfo.processInfo.environment, projectRoot: ProjectLayout.dependenciesRoot)
             embedder = try EmbedderFactory.makeEmbedder(configuration)
         } catch {
             throw AdminError("cannot load the embedder: \(error)")

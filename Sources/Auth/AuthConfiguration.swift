@@ -1,8 +1,7 @@
 import Foundation
-import Postgres
 
 /// Where tokens' signing secret comes from: `JWT_SECRET`, or in development the secret
-/// generated once per data folder, `.data/jwt-secret` (made by `make run`/`make test`).
+/// `make run` generates once (`ProjectLayout.developmentJWTSecret`).
 public struct AuthConfiguration: Sendable {
     public let jwtSecret: String
 
@@ -10,20 +9,9 @@ public struct AuthConfiguration: Sendable {
         self.jwtSecret = jwtSecret
     }
 
-    /// Nil when neither `JWT_SECRET` nor a development secret exists.
-    public init?(environment: [String: String]) {
-        if let secret = environment["JWT_SECRET"], !secret.isEmpty {
-            jwtSecret = secret
-            return
-        }
-        for folder in ProjectFolders.searchOrder {
-            let file = folder.appendingPathComponent(".data/jwt-secret")
-            if let secret = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-               !secret.isEmpty {
-                jwtSecret = secret
-                return
-            }
-        }
-        return nil
+    /// `JWT_SECRET`, else `developmentSecret`; nil when there is neither.
+    public init?(environment: [String: String], developmentSecret: String?) {
+        guard let secret = environment["JWT_SECRET"].flatMap({ $0.isEmpty ? nil : $0 }) ?? developmentSecret else { return nil }
+        jwtSecret = secret
     }
 }

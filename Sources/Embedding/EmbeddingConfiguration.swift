@@ -1,3 +1,4 @@
+import Settings
 import Foundation
 
 /// Which embedder a process uses and how it is set up, read from the environment in one place.
@@ -44,7 +45,7 @@ public struct EmbeddingConfiguration: Sendable, Equatable {
         }
         let name = value("EMBEDDER")?.lowercased() ?? Provider.minilm.rawValue
         guard let provider = Provider(rawValue: name) else {
-            throw EmbeddingError.invalidConfiguration("EMBEDDER must be minilm or openai, not \(name)")
+            throw ConfigurationError("EMBEDDER must be minilm or openai, not \(name)")
         }
         self.provider = provider
         modelDirectory = value("MINILM_MODEL_DIR") ?? Self.defaultModelDirectory(projectRoot: projectRoot)
@@ -59,10 +60,10 @@ public struct EmbeddingConfiguration: Sendable, Equatable {
 
     private static func openAIConfiguration(_ value: (String) -> String?) throws -> OpenAIEmbeddingConfiguration {
         guard let baseURL = value("EMBEDDINGS_BASE_URL") else {
-            throw EmbeddingError.invalidConfiguration("EMBEDDER=openai needs EMBEDDINGS_BASE_URL")
+            throw ConfigurationError("EMBEDDER=openai needs EMBEDDINGS_BASE_URL")
         }
         guard let model = value("EMBEDDINGS_MODEL") else {
-            throw EmbeddingError.invalidConfiguration("EMBEDDER=openai needs EMBEDDINGS_MODEL")
+            throw ConfigurationError("EMBEDDER=openai needs EMBEDDINGS_MODEL")
         }
         let dimensions = try positiveInteger(value("EMBEDDINGS_DIMENSIONS"), name: "EMBEDDINGS_DIMENSIONS")
         return OpenAIEmbeddingConfiguration(
@@ -74,7 +75,7 @@ public struct EmbeddingConfiguration: Sendable, Equatable {
     private static func positiveInteger(_ text: String?, name: String) throws -> Int? {
         guard let text else { return nil }
         guard let number = Int(text), number > 0 else {
-            throw EmbeddingError.invalidConfiguration("\(name) must be a positive integer, not \(text)")
+            throw ConfigurationError("\(name) must be a positive integer, not \(text)")
         }
         return number
     }

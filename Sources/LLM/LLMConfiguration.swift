@@ -1,3 +1,4 @@
+import Settings
 import Foundation
 
 /// Where and how `ChatCompletionsClient` calls an OpenAI-compatible `/chat/completions`
@@ -42,16 +43,16 @@ public struct LLMConfiguration: Sendable, Equatable {
 
     /// - Parameter baseURL: the API's base URL as OpenAI clients take it (`https://host/v1`);
     ///   see `endpoint(forBaseURL:)`.
-    /// - Throws: `LLMError.invalidConfiguration` when `baseURL` is not an http(s) URL with a host
+    /// - Throws: `ConfigurationError` when `baseURL` is not an http(s) URL with a host
     ///   or `model` is empty.
     public init(baseURL: String, apiKey: String?, model: String) throws {
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://"),
               let host = URL(string: baseURL)?.host, !host.isEmpty
         else {
-            throw LLMError.invalidConfiguration("LLM_BASE_URL is not an http(s) URL: \(baseURL)")
+            throw ConfigurationError("LLM_BASE_URL is not an http(s) URL: \(baseURL)")
         }
         guard !model.isEmpty else {
-            throw LLMError.invalidConfiguration("LLM_BASE_URL is set but LLM_MODEL is not")
+            throw ConfigurationError("LLM_BASE_URL is set but LLM_MODEL is not")
         }
         self.endpoint = Self.endpoint(forBaseURL: baseURL)
         self.apiKey = apiKey
@@ -62,7 +63,7 @@ public struct LLMConfiguration: Sendable, Equatable {
     ///
     /// Returns nil when `LLM_BASE_URL` is unset: no LLM is configured and callers run in
     /// offline mode.
-    /// - Throws: `LLMError.invalidConfiguration` when `LLM_BASE_URL` is set but malformed,
+    /// - Throws: `ConfigurationError` when `LLM_BASE_URL` is set but malformed,
     ///   `LLM_MODEL` is missing, or a number is not a valid value.
     public init?(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let value = { (name: String) -> String? in
@@ -73,19 +74,19 @@ public struct LLMConfiguration: Sendable, Equatable {
         try self.init(baseURL: baseURL, apiKey: value("LLM_API_KEY"), model: value("LLM_MODEL") ?? "")
         if let text = value("LLM_TIMEOUT_SECONDS") {
             guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
-                throw LLMError.invalidConfiguration("LLM_TIMEOUT_SECONDS must be a positive number, not \(text)")
+                throw ConfigurationError("LLM_TIMEOUT_SECONDS must be a positive number, not \(text)")
             }
             timeout = .seconds(seconds)
         }
         if let text = value("LLM_MAX_RETRIES") {
             guard let retries = Int(text), retries >= 0 else {
-                throw LLMError.invalidConfiguration("LLM_MAX_RETRIES must be a non-negative integer, not \(text)")
+                throw ConfigurationError("LLM_MAX_RETRIES must be a non-negative integer, not \(text)")
             }
             maxRetries = retries
         }
         if let text = value("LLM_MAX_PROMPT_CHARACTERS") {
             guard let characters = Int(text), characters >= Self.minimumMaxPromptCharacters else {
-                throw LLMError.invalidConfiguration(
+                throw ConfigurationError(
                     "LLM_MAX_PROMPT_CHARACTERS must be a whole number of at least \(Self.minimumMaxPromptCharacters), not \(text)")
             }
             maxPromptCharacters = characters

@@ -1,9 +1,9 @@
-/// Everything that can go wrong while configuring or calling a language model.
+
+/// Everything that can go wrong while calling a language model (a bad configuration is a
+/// `ConfigurationError`, found at start-up).
 ///
 /// Messages carry what the server said or what was wrong with its reply, never the API key.
 public enum LLMError: Error, Equatable, Sendable {
-    /// The configuration is incomplete or malformed (bad `LLM_BASE_URL`, missing `LLM_MODEL`, …).
-    case invalidConfiguration(String)
     /// The service answered with an HTTP error: at once for a final status (see `isFinal`),
     /// once the retries are spent for 408, 409, 429 and 5xx. `message` is the server's own
     /// error message when it gave one.
@@ -22,8 +22,6 @@ public enum LLMError: Error, Equatable, Sendable {
 extension LLMError: CustomStringConvertible {
     public var description: String {
         switch self {
-        case .invalidConfiguration(let message):
-            return "invalid LLM configuration: \(message)"
         case .http(let status, let message):
             return "LLM request failed with HTTP \(status): \(message)"
         case .timeout:
@@ -41,11 +39,10 @@ extension LLMError: CustomStringConvertible {
 extension LLMError {
     /// Whether asking again cannot help: the service refused the request itself (a 4xx other
     /// than 408, 409 and 429: a prompt too long for the model, a bad key, an unknown model, …,
-    /// or any other status but 5xx), or the configuration is wrong. The client does not retry
+    /// or any other status but 5xx). The client does not retry
     /// these, and a job that meets one fails for good instead of being retried by the queue.
     public var isFinal: Bool {
         switch self {
-        case .invalidConfiguration: return true
         case .http(let status, _): return !Self.isTransient(status: status)
         case .timeout, .connectionFailed, .invalidResponse, .invalidStructuredOutput: return false
         }

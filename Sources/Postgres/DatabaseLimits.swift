@@ -1,3 +1,5 @@
+import Settings
+
 /// The time limits of one process's database sessions and pool, read from the environment
 /// with a prefix (`DATABASE_…` for the API, `WORKER_DATABASE_…` for workers), so the two can
 /// be set apart in one environment. Every value is in milliseconds:
@@ -43,17 +45,13 @@ public struct DatabaseLimits: Sendable, Equatable {
         self.failFast = failFast
     }
 
-    public struct InvalidSetting: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// `defaults`, with what the environment sets under `prefix` (e.g. `"DATABASE_"`).
     public init(environment: [String: String], prefix: String, defaults: DatabaseLimits) throws {
         func milliseconds(_ name: String, _ value: Duration, allowsZero: Bool = false) throws -> Duration {
             let key = prefix + name
             guard let text = environment[key], !text.isEmpty else { return value }
             guard let number = Int(text), number >= (allowsZero ? 0 : 1), number <= 86_400_000 else {
-                throw InvalidSetting(description: "\(key) must be a whole number of milliseconds from \(allowsZero ? 0 : 1) to 86400000")
+                throw ConfigurationError("\(key) must be a whole number of milliseconds from \(allowsZero ? 0 : 1) to 86400000")
             }
             return .milliseconds(number)
         }

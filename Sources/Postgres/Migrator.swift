@@ -83,15 +83,4 @@ public struct Migrator: Sendable {
         }
         return applied
     }
-
-    /// Finds the `sql/` folder: `MIGRATIONS_DIR` if set, else the first `sql` folder holding
-    /// `.sql` files in the working directory or above the executable.
-    public static func locateDirectory(environment: [String: String]) -> URL? {
-        if let explicit = environment["MIGRATIONS_DIR"], !explicit.isEmpty {
-            return URL(fileURLWithPath: explicit)
-        }
-        return ProjectFolders.searchOrder
-            .map { $0.appendingPathComponent("sql") }
-            .first { ((try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? []).contains { $0.hasSuffix(".sql") } }
-    }
 }

@@ -1,3 +1,4 @@
+import Settings
 import Core
 import Embedding
 import Foundation
@@ -29,15 +30,11 @@ struct WorkerConfiguration: Sendable {
     /// Reads `DATABASE_URL` (or the embedded server), `WORKER_QUEUES` (`name=concurrency,…`),
     /// and the `WORKER_*_MS` intervals.
     init(environment: [String: String], queuesOverride: String? = nil) throws {
-        guard let url = DatabaseLocation.url(environment: environment) else {
+        guard let url = ProjectLayout.databaseURL(environment: environment) else {
             throw ConfigurationError("DATABASE_URL is not set and no embedded PostgreSQL was found (run `make run` or scripts/postgres.sh start)")
         }
         databaseURL = url
-        do {
-            databaseLimits = try DatabaseLimits(environment: environment, prefix: "WORKER_DATABASE_", defaults: .worker)
-        } catch let error as DatabaseLimits.InvalidSetting {
-            throw ConfigurationError(error.description)
-        }
+        databaseLimits = try DatabaseLimits(environment: environment, prefix: "WORKER_DATABASE_", defaults: .worker)
         let queues = try Self.parseQueues(queuesOverride ?? environment["WORKER_QUEUES"] ?? "default=20,ingest=4,embedding=2,extraction=2,maintenance=2,webhooks=8")
         processor = JobProcessorConfiguration(queues: queues)
         func milliseconds(_ name: String) throws -> Duration? {
@@ -70,7 +67,7 @@ struct WorkerConfiguration: Sendable {
             guard let size = Int(text), size > 0 else { throw ConfigurationError("WORKER_DB_POOL_SIZE must be a positive number") }
             return size
         } ?? min(queues.values.reduce(0, +) + 4, 16) + queues.count * (processor.maxOpenLeases + 1)
-        embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
+        embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectLayout.dependenciesRoot)
         llm = try LLMConfiguration(environment: environment)
         webhooks = try WebhookSettings(environment: environment)
         rateLimits = try RateLimitOverrides(environment: environment)
@@ -99,9 +96,4 @@ struct WorkerConfiguration: Sendable {
         guard !queues.isEmpty else { throw ConfigurationError("no queues to work: set WORKER_QUEUES, e.g. default=20") }
         return queues
     }
-}
-
-struct ConfigurationError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

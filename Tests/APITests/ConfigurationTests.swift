@@ -1,5 +1,6 @@
 import API
 import Foundation
+import Settings
 import Testing
 
 /// What the API process refuses to start with, and the limits it reads.

@@ -1,4 +1,5 @@
 import Embedding
+import Settings
 import Testing
 
 @Suite("Embedding configuration")
@@ -43,7 +44,7 @@ struct ConfigurationTests {
         ["EMBEDDER": "openai", "EMBEDDINGS_BASE_URL": "http://h", "EMBEDDINGS_MODEL": "m", "EMBEDDINGS_DIMENSIONS": "-1"],
     ])
     func invalidEnvironmentsAreRejected(_ environment: [String: String]) {
-        #expect(throws: EmbeddingError.self) {
+        #expect(throws: ConfigurationError.self) {
             try EmbeddingConfiguration(environment: environment, projectRoot: "/srv")
         }
     }

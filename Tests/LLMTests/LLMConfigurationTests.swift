@@ -1,4 +1,5 @@
 import LLM
+import Settings
 import Testing
 
 @Suite("LLM configuration")
@@ -35,7 +36,7 @@ struct LLMConfigurationTests {
     }
 
     @Test func aBaseURLWithoutAModelIsAnError() {
-        #expect(throws: LLMError.invalidConfiguration("LLM_BASE_URL is set but LLM_MODEL is not")) {
+        #expect(throws: ConfigurationError("LLM_BASE_URL is set but LLM_MODEL is not")) {
             try LLMConfiguration(environment: ["LLM_BASE_URL": "https://api.example.com/v1"])
         }
     }
@@ -51,7 +52,7 @@ struct LLMConfigurationTests {
         ["LLM_BASE_URL": "http://h", "LLM_MODEL": "m", "LLM_MAX_PROMPT_CHARACTERS": "lots"],
     ])
     func malformedValuesAreRejected(_ environment: [String: String]) {
-        #expect(throws: LLMError.self) {
+        #expect(throws: ConfigurationError.self) {
             try LLMConfiguration(environment: environment)
         }
     }

@@ -16,8 +16,7 @@ struct LLMErrorTests {
         #expect(!LLMError.http(status: status, message: "").isFinal)
     }
 
-    @Test func aBadConfigurationIsFinalAndTroubleOnTheWayIsNot() {
-        #expect(LLMError.invalidConfiguration("no model").isFinal)
+    @Test func troubleOnTheWayIsNotFinal() {
         #expect(!LLMError.timeout.isFinal)
         #expect(!LLMError.connectionFailed("refused").isFinal)
         #expect(!LLMError.invalidResponse("not JSON").isFinal)

@@ -1,8 +1,9 @@
+import Settings
 import Foundation
 import Postgres
 import Synchronization
-import TestSupport
 import Testing
+import TestSupport
 
 /// Every session has time limits (`DatabaseLimits`), and a caller waits for a connection at
 /// most `acquireTimeout`: one slow statement, a lock held too long or an abandoned
@@ -108,7 +109,7 @@ import Testing
         #expect(limits.lockTimeout == DatabaseLimits.worker.lockTimeout)
         #expect(limits.sessionSettings["statement_timeout"] == "1500")
         #expect(DatabaseLimits.api.connectTimeoutSeconds == 2)
-        #expect(throws: DatabaseLimits.InvalidSetting.self) {
+        #expect(throws: ConfigurationError.self) {
             try DatabaseLimits(environment: ["DATABASE_LOCK_TIMEOUT_MS": "soon"], prefix: "DATABASE_", defaults: .api)
         }
     }

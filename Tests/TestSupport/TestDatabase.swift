@@ -1,3 +1,4 @@
+import Settings
 import Foundation
 import Postgres
 
@@ -11,7 +12,7 @@ public struct TestDatabase: Sendable {
 
     /// The server's URL, as `make test` passes it.
     public static var serverURL: String {
-        guard let url = DatabaseLocation.url(environment: ProcessInfo.processInfo.environment) else {
+        guard let url = ProjectLayout.databaseURL(environment: ProcessInfo.processInfo.environment) else {
             fatalError("tests need PostgreSQL: run them with `make test`, or set DATABASE_URL")
         }
         return url

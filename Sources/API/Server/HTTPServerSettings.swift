@@ -1,4 +1,5 @@
 import NIOCore
+import Settings
 
 /// How the HTTP server treats connections, so that clients that open connections and never
 /// finish them cannot exhaust the process's file descriptors.

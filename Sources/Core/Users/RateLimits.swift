@@ -1,3 +1,4 @@
+import Settings
 import Foundation
 import Postgres
 
@@ -28,16 +29,12 @@ public struct RateLimitOverrides: Sendable, Equatable {
         for entry in (environment["RATE_LIMITS"] ?? "").split(separator: ",") {
             let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let kind = RateLimitClass(rawValue: parts[0]), let limit = Int(parts[1]), limit > 0 else {
-                throw RateLimitConfigurationError(description: "RATE_LIMITS: bad entry \"\(entry)\"; expected standard=1000,search=300,batch=100,ai=60")
+                throw ConfigurationError("RATE_LIMITS: bad entry \"\(entry)\"; expected standard=1000,search=300,batch=100,ai=60")
             }
             limits[kind] = limit
         }
         self.limits = limits
     }
-}
-
-public struct RateLimitConfigurationError: Error, CustomStringConvertible {
-    public let description: String
 }
 
 /// The state of one user's limit after counting a request.

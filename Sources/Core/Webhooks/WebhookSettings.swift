@@ -1,3 +1,4 @@
+import Settings
 import Foundation
 import Jobs
 
@@ -26,7 +27,7 @@ public struct WebhookSettings: Sendable, Equatable {
         allowPrivateTargets = ["1", "true", "yes"].contains(environment["WEBHOOK_ALLOW_PRIVATE"]?.lowercased() ?? "0")
         func positive(_ name: String) throws -> Int? {
             guard let text = environment[name] else { return nil }
-            guard let value = Int(text), value > 0 else { throw WebhookSettingsError(description: "\(name) must be a positive whole number") }
+            guard let value = Int(text), value > 0 else { throw ConfigurationError("\(name) must be a positive whole number") }
             return value
         }
         disableAfter = try positive("WEBHOOK_DISABLE_AFTER") ?? disableAfter
@@ -34,8 +35,4 @@ public struct WebhookSettings: Sendable, Equatable {
         if let base = try positive("WEBHOOK_RETRY_BASE_MS") { retry.base = .milliseconds(base) }
         timeout = try positive("WEBHOOK_TIMEOUT_MS").map { .milliseconds($0) } ?? timeout
     }
-}
-
-public struct WebhookSettingsError: Error, CustomStringConvertible {
-    public let description: String
 }
