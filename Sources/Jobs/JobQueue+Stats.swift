@@ -3,6 +3,7 @@ import Postgres
 
 /// What `context0-admin jobs stats` reports.
 public struct JobStats: Sendable, Codable, Equatable {
+    /// How many jobs of one kind are in one state on one queue.
     public struct Count: Sendable, Codable, Equatable {
         public var queue: String
         public var kind: String
@@ -10,6 +11,7 @@ public struct JobStats: Sendable, Codable, Equatable {
         public var count: Int
     }
 
+    /// A queue that has due, unclaimed jobs; queues with none are not listed.
     public struct QueueHealth: Sendable, Codable, Equatable {
         public var queue: String
         /// Seconds the oldest due, unclaimed job has waited.

@@ -7,6 +7,8 @@ import Postgres
 /// Methods taking a `PostgresConnection` run inside whatever transaction the caller has
 /// open there, so a job is enqueued atomically with the data it concerns.
 public struct JobQueue: Sendable {
+    /// Defaults for jobs enqueued without their own queue, attempts or timeout, and the backoff
+    /// between the attempts of a failing job.
     public struct Configuration: Sendable {
         public var defaultQueue: String
         public var defaultMaxAttempts: Int

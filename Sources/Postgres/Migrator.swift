@@ -7,6 +7,8 @@ import Foundation
 /// while the others wait and then find nothing left to do. A recorded migration whose file
 /// has changed since is an error: migrations are never edited, only added.
 public struct Migrator: Sendable {
+    /// One SQL file of the folder, numbered by its name's leading digits. Its checksum is
+    /// recorded when it is applied, to catch a later edit.
     public struct Migration: Sendable, Equatable {
         public let version: Int
         public let name: String

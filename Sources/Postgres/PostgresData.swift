@@ -61,4 +61,5 @@ public protocol PostgresDecodable: Sendable {
     init?(postgresText text: String)
 }
 
+/// A type that can be both bound as a parameter and read back from a result.
 public typealias PostgresCodable = PostgresEncodable & PostgresDecodable

@@ -3,6 +3,7 @@
 /// Its description carries the SQLSTATE and the server's message but never the values of
 /// query parameters, so it is safe to log.
 public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    /// Where the error came from; for `.server`, `sqlState` says what the server objected to.
     public enum Kind: Sendable, Equatable {
         /// Connecting failed or the connection broke; the statement may not have run.
         case connection

@@ -25,6 +25,8 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation {
         self.init(unsafeSQL: stringInterpolation.sql, binds: stringInterpolation.binds)
     }
 
+    /// Builds a query from a literal: literal text becomes SQL, each interpolated value a `$n`
+    /// parameter.
     public struct StringInterpolation: StringInterpolationProtocol {
         var sql = ""
         var binds: [PostgresBind] = []

@@ -49,6 +49,8 @@ public struct AnalyticsStore: Sendable {
         return counts
     }
 
+    /// A column of `memories` to count by. The raw value goes into the SQL as the column name,
+    /// so only these cases can be asked for.
     public enum MemoryDimension: String, Sendable {
         case category, emotion, source
     }
@@ -114,6 +116,7 @@ public struct AnalyticsStore: Sendable {
     }
 }
 
+/// The width of a trends bucket; the raw value is the `date_trunc` unit (weeks start on Monday).
 public enum TrendBucket: String, Sendable, CaseIterable {
     case day, week
 }

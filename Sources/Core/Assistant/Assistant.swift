@@ -33,6 +33,8 @@ public struct Assistant: Sendable {
         retrieval.memories.map { "(memory) \($0.memory.text)" } + retrieval.context.map { "(context: \($0.source)) \($0.text)" }
     }
 
+    /// A chat reply to `message`, given the conversation so far (its last ten messages count) and
+    /// what was retrieved; without a model, an offline reply built from the retrieval.
     public func reply(to message: String, history: [ChatMessageRecord], retrieval: Retrieval) async throws -> AssistantOutput {
         guard let model else { return Self.offlineReply(to: message, retrieval: retrieval) }
         let known = Self.sources(retrieval).enumerated().map { "[\($0.offset + 1)] \($0.element)" }.joined(separator: "\n")

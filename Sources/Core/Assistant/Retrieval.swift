@@ -23,6 +23,8 @@ public struct Retriever: Sendable {
         self.contexts = contexts
     }
 
+    /// The caller's memories and the context they can see that best match `text`, at most
+    /// `memoryLimit` and `contextLimit` of each; weak matches (similarity under 0.25) are left out.
     public func retrieve(for text: String, embedding: [Float], caller: Tenant, memoryLimit: Int = 5, contextLimit: Int = 5) async throws -> Retrieval {
         try await pool.withConnection { [memories, contexts] connection in
             let memoryHits = try memories.search(

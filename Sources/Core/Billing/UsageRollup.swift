@@ -15,6 +15,7 @@ public struct UsageRollup: Sendable {
         self.billing = billing
     }
 
+    /// What one run changed.
     public struct Summary: Sendable, Equatable {
         public var monthlyTotalsChanged: Int
         public var periodsClosed: Int

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 
+/// A user's chat conversation; `metadata` is JSON text, `messageCount` counts both sides.
 public struct ChatSession: Sendable, Equatable {
     public var id: UUID
     public var userID: String
@@ -25,6 +26,8 @@ public struct ChatSession: Sendable, Equatable {
     }
 }
 
+/// One message of a session: the user's (`role` "user", no `mode`) or the assistant's reply,
+/// with the memories the reply drew on.
 public struct ChatMessageRecord: Sendable, Equatable {
     public var id: UUID
     public var sessionID: UUID
@@ -51,6 +54,7 @@ public struct ChatMessageRecord: Sendable, Equatable {
 public struct ChatStore: Sendable {
     public init() {}
 
+    /// Starts an empty session for the user.
     public func createSession(userID: String, title: String, autoExtract: Bool, metadata: PostgresJSON, on connection: PostgresConnection) throws -> ChatSession {
         try ChatSession(row: connection.query("""
             INSERT INTO chat_sessions (id, user_id, title, auto_extract, metadata) VALUES (\(UUID()), \(userID), \(title), \(autoExtract), \(metadata))
@@ -58,11 +62,13 @@ public struct ChatStore: Sendable {
             """).first!)
     }
 
+    /// The session with this id; nil when there is none or it is another user's.
     public func session(id: UUID, userID: String, on connection: PostgresConnection) throws -> ChatSession? {
         try connection.query("SELECT \(unsafeRaw: ChatSession.columns) FROM chat_sessions WHERE id = \(id) AND user_id = \(userID)")
             .first.map(ChatSession.init(row:))
     }
 
+    /// A page of the user's sessions, most recently active first, and how many they have in all.
     public func sessions(userID: String, limit: Int, skip: Int, on connection: PostgresConnection) throws -> (sessions: [ChatSession], total: Int) {
         let results = try connection.pipeline([
             """
@@ -74,6 +80,8 @@ public struct ChatStore: Sendable {
         return (try results[0].rows.map(ChatSession.init(row:)), try results[1].first!.decode("total"))
     }
 
+    /// A page of a session's messages, oldest first, and how many it has; none when the session
+    /// is not the user's.
     public func messages(sessionID: UUID, userID: String, limit: Int, skip: Int, on connection: PostgresConnection) throws -> (messages: [ChatMessageRecord], total: Int) {
         let results = try connection.pipeline([
             """
@@ -94,6 +102,8 @@ public struct ChatStore: Sendable {
             """).rows.map(ChatMessageRecord.init(row:))
     }
 
+    /// Appends a message to a session and counts it there. Does not check that the session is
+    /// the user's: the caller has already found it as theirs.
     public func addMessage(
         sessionID: UUID, userID: String, role: String, content: String, mode: String?, memoriesUsed: [UUID], on connection: PostgresConnection
     ) throws -> ChatMessageRecord {
@@ -116,6 +126,8 @@ public struct ChatStore: Sendable {
             """).rows.map(ChatMessageRecord.init(row:))
     }
 
+    /// Marks messages as read by memory extraction, in the caller's transaction with the memories
+    /// made from them.
     public func markExtracted(_ ids: [UUID], on connection: PostgresConnection) throws {
         try connection.query("UPDATE chat_messages SET extracted_at = now() WHERE id = ANY(\(ids)::uuid[])")
     }

@@ -14,10 +14,13 @@ public struct Tenant: Sendable, Equatable {
     }
 }
 
+/// What a document is. A `conversation` is also read for memories about its user; the others
+/// are only stored and searched.
 public enum ContextType: String, Sendable, Codable, CaseIterable {
     case resource, conversation, instruction
 }
 
+/// Whether context is internal or external: a label stored with it, which a search can filter by.
 public enum ContextScope: String, Sendable, Codable, CaseIterable {
     case `internal`, external
 }

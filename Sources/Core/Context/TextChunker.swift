@@ -52,6 +52,7 @@ public struct TextChunker: Sendable {
         paragraphBreakTokens = max(0, countTokens("a\n\na") - 2 * word)
     }
 
+    /// One chunk's text and its token count as the counter measured it.
     public struct Chunk: Sendable, Equatable {
         public var text: String
         public var tokenCount: Int

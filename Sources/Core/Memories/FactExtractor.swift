@@ -59,6 +59,8 @@ public enum ReconcileDecision: Sendable, Equatable {
 ///   0.58): a contradiction;
 /// - otherwise: new.
 public enum MemoryReconciler {
+    /// What to do with `fact`, given the user's memories most like it and their cosine similarity
+    /// to it; the most similar candidate that matches a rule decides.
     public static func decide(fact: String, candidates: [(id: UUID, text: String, similarity: Double)]) -> ReconcileDecision {
         let words = contentWords(fact)
         for candidate in candidates.sorted(by: { $0.similarity > $1.similarity }) {

@@ -28,6 +28,8 @@ public struct LLMFactFinder: FactFinder {
         var facts: [String]
     }
 
+    /// Asks the model about the statements batch by batch; a fact found again in a later batch
+    /// (ignoring case) is kept once.
     public func facts(in statements: [String], spend: UsageLog) async throws -> [String] {
         guard !statements.isEmpty else { return [] }
         let budget = model.maxPromptCharacters - Self.instructions.count

@@ -114,6 +114,7 @@ public struct MemoryChange: Sendable {
 
 /// Filters, sorting and paging for listing memories.
 public struct MemoryFilter: Sendable {
+    /// What to sort by; the raw value is the `memories` column, put into the SQL as is.
     public enum SortField: String, Sendable, CaseIterable {
         case createdAt = "created_at", updatedAt = "updated_at", category, emotion
     }

@@ -41,10 +41,14 @@ public struct MemoryClassifier: Sendable {
         emotionVectors = try await embedder.embed(Self.emotions.map(\.description))
     }
 
+    /// The closest category of an embedding from the same model, and a confidence in 0...1;
+    /// `other` when none is close enough.
     public func category(of embedding: [Float]) -> (String, Double) {
         Self.classify(embedding, Self.categories.map(\.name), categoryVectors, floor: Self.categoryFloor, fallback: "other")
     }
 
+    /// The closest emotion of an embedding from the same model, and a confidence in 0...1;
+    /// `neutral` when none is close enough.
     public func emotion(of embedding: [Float]) -> (String, Double) {
         Self.classify(embedding, Self.emotions.map(\.name), emotionVectors, floor: Self.emotionFloor, fallback: "neutral")
     }

@@ -68,6 +68,8 @@ public struct MemoryExtraction: Sendable {
         self.finder = finder
     }
 
+    /// Runs one job: on its chat session if it names one, else on its document. Nothing left to
+    /// read (or a session or document gone) gives an empty summary.
     public func run(_ job: ExtractMemoriesArgs) async throws -> ExtractionSummary {
         if let sessionID = job.sessionID { return try await extract(session: sessionID, userID: job.userID) }
         if let documentID = job.documentID { return try await extract(document: documentID, userID: job.userID) }

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 
+/// One answered question of a user's history; `citations` is JSON text.
 public struct QARecord: Sendable, Equatable {
     public var id: UUID
     public var question: String
@@ -23,6 +24,7 @@ public struct QARecord: Sendable, Equatable {
 public struct QAStore: Sendable {
     public init() {}
 
+    /// Adds an answered question to the user's history.
     public func record(userID: String, question: String, answer: String, mode: String, citations: PostgresJSON, on connection: PostgresConnection) throws -> QARecord {
         try QARecord(row: connection.query("""
             INSERT INTO qa_history (id, user_id, question, answer, mode, citations)
@@ -31,6 +33,7 @@ public struct QAStore: Sendable {
             """).first!)
     }
 
+    /// A page of the user's answered questions, newest first, and how many they have in all.
     public func history(userID: String, limit: Int, skip: Int, on connection: PostgresConnection) throws -> (records: [QARecord], total: Int) {
         let results = try connection.pipeline([
             """
@@ -47,6 +50,7 @@ public struct QAStore: Sendable {
 public struct LLMUsageStore: Sendable {
     public init() {}
 
+    /// Adds one call to `llm_calls`. Meters nothing: the caller adds the tokens to `llm_tokens`.
     public func record(userID: String, purpose: String, model: String, promptTokens: Int, completionTokens: Int, on connection: PostgresConnection) throws {
         try connection.query("""
             INSERT INTO llm_calls (user_id, purpose, model, prompt_tokens, completion_tokens)

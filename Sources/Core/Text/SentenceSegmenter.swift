@@ -21,6 +21,7 @@ public enum SentenceSegmenter {
         "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "a.m", "p.m",
     ]
 
+    /// The sentences of `text`, in order, trimmed of spaces; empty ones are dropped.
     public static func sentences(of text: String) -> [String] {
         let characters = Array(text)
         var sentences = [String]()

@@ -94,6 +94,8 @@ public struct UserStore: Sendable {
         try connection.query("UPDATE api_keys SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL").affectedRows == 1
     }
 
+    /// Every key of a user, or of all users when `userID` is nil, revoked ones included, oldest
+    /// first.
     public func keys(userID: String?, on connection: PostgresConnection) throws -> [APIKeyRecord] {
         try connection.query("""
             SELECT \(unsafeRaw: APIKeyRecord.columns) FROM api_keys
@@ -101,6 +103,7 @@ public struct UserStore: Sendable {
             """).rows.map(APIKeyRecord.init(row:))
     }
 
+    /// The first `limit` users, oldest first.
     public func users(limit: Int, on connection: PostgresConnection) throws -> [UserRecord] {
         try connection.query("SELECT \(unsafeRaw: UserRecord.columns) FROM users ORDER BY created_at LIMIT \(limit)")
             .rows.map(UserRecord.init(row:))

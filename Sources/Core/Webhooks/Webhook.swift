@@ -35,6 +35,8 @@ public struct Webhook: Sendable, Equatable {
 
 /// One event sent (or to be sent) to one webhook, with every attempt.
 public struct WebhookDelivery: Sendable, Equatable {
+    /// Where a delivery stands: `pending` and `retrying` will be attempted; `cancelled` means the
+    /// webhook was disabled first.
     public enum Status: String, Sendable, CaseIterable {
         case pending, retrying, delivered, failed, cancelled
     }

@@ -7,6 +7,7 @@ public enum WebhookEvents {
     /// What one emitted event became: its id and, per subscribed webhook, a delivery and the
     /// job sending it. Empty when no enabled webhook of the user subscribes to the event.
     public struct Emitted: Sendable, Equatable {
+        /// A delivery created for the event and the job that will send it.
         public struct Delivery: Sendable, Equatable {
             public var id: UUID
             public var jobID: Int

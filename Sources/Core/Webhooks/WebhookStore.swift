@@ -40,6 +40,7 @@ public struct WebhookStore: Sendable {
         try connection.query("SELECT count(*)::bigint AS n FROM webhooks WHERE user_id = \(userID)").first!.decode("n")
     }
 
+    /// The webhook with this id; nil when there is none or it is another user's.
     public func find(id: UUID, userID: String, on connection: PostgresConnection) throws -> Webhook? {
         try connection.query("SELECT \(unsafeRaw: Webhook.columns) FROM webhooks w WHERE w.id = \(id) AND w.user_id = \(userID)")
             .first.map(Webhook.init(row:))

@@ -13,6 +13,7 @@ public struct WebhookAddressPolicy: Sendable {
         self.refusal = refuses
     }
 
+    /// Whether a delivery must not connect to `address`.
     public func refuses(_ address: IPAddress) -> Bool { refusal(address) }
 
     /// The default: nothing internal (`IPAddress.isInternal`), by literal or by name.

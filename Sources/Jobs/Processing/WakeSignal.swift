@@ -13,6 +13,7 @@ public final class WakeSignal: Sendable {
 
     public init() {}
 
+    /// Wakes the waiting task, or, when none waits, makes the next `wait` return at once.
     public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             guard let waiter = state.waiter else {
