@@ -42,29 +42,32 @@ public func buildApplication(
     let keyRevocations = PostgresListener(
         url: configuration.databaseURL, channels: [APIKeyCache.channel], logger: logger,
         onConnect: { keys.forgetAll() }, onNotification: { keys.forget(hashHex: $0.payload) })
-    let protected = ProtectedRoutes(
-        group: api, family: .context0,
-        authenticator: Authenticator(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, keys: keys),
-        admission: Admission(pool: admissions, rateLimits: configuration.rateLimits, metering: configuration.metering, refunds: refunds))
+    let authenticator = Authenticator(tokens: JSONWebToken(secret: configuration.jwtSecret), pool: pool, keys: keys)
+    let admission = Admission(pool: admissions, rateLimits: configuration.rateLimits, metering: configuration.metering, refunds: refunds)
+    let protected = ProtectedRoutes(group: api, family: .context0, authenticator: authenticator, admission: admission)
     let limits = configuration.metadataLimits
     let memories = MemoryStore(queue: queue)
     let contexts = ContextStore(queue: queue)
     let retriever = Retriever(pool: pool, memories: memories, contexts: contexts)
     let assistant = Assistant(model: model, embedder: embedder)
     let intake = ContextIntake(pool: pool, store: contexts, chunker: .fitting(embedder, modelDirectory: configuration.embedding.modelDirectory))
-    ContextRoutes(pool: pool, store: contexts, intake: intake, embedder: embedder, metadataLimits: limits)
-        .add(to: protected.group("context", family: .context))
+    let contextRoutes = ContextRoutes(pool: pool, store: contexts, intake: intake, embedder: embedder, metadataLimits: limits)
+    contextRoutes.add(to: protected.group("context", family: .context))
     JobRoutes(pool: pool, queue: queue).add(to: protected.group("jobs"))
-    MemoryRoutes(pool: pool, store: memories, embedder: embedder, metadataLimits: limits).add(to: protected.group("memories"))
+    let memoryRoutes = MemoryRoutes(pool: pool, store: memories, embedder: embedder, metadataLimits: limits)
+    memoryRoutes.add(to: protected.group("memories"))
     let chats = ChatStore()
     let chat = ChatService(pool: pool, chats: chats, queue: queue, retriever: retriever, assistant: assistant, embedder: embedder)
     ChatRoutes(pool: pool, chats: chats, service: chat, metadataLimits: limits).add(to: protected.group("chat"))
     let questions = QAStore()
     let qa = QAService(pool: pool, history: questions, retriever: retriever, assistant: assistant, embedder: embedder)
-    QARoutes(pool: pool, history: questions, service: qa).add(to: protected.group("qa"))
+    let qaRoutes = QARoutes(pool: pool, history: questions, service: qa)
+    qaRoutes.add(to: protected.group("qa"))
     WebhookRoutes(pool: pool, settings: configuration.webhooks).add(to: protected.group("webhooks"))
     BillingRoutes(pool: pool, billing: BillingStore(overrides: configuration.rateLimits)).add(to: protected.group("billing"))
     AnalyticsRoutes(pool: pool).add(to: protected.group("analytics"))
+    MCPRoutes(tools: MCPTools(memories: memoryRoutes, context: contextRoutes, qa: qaRoutes).all, admission: admission)
+        .add(to: router, authenticator: authenticator)
 
     let http = configuration.http
     var application = Application(

@@ -56,6 +56,11 @@ struct JSONBody {
         self.object = object
     }
 
+    /// The raw value of `field`, when present.
+    func value(_ field: String) -> JSONValue? {
+        object[field]
+    }
+
     func has(_ field: String) -> Bool {
         guard let value = object[field] else { return false }
         return value != .null

@@ -144,9 +144,11 @@ public final class TestServer: Sendable {
 
     // MARK: Requests
 
-    /// Sends `method /api/v1<path>` with an optional bearer token, body and extra headers.
+    /// Sends `method <prefix><path>` (`/api/v1` unless told) with an optional bearer token,
+    /// body and extra headers.
     public func send(
-        _ method: String, _ path: String, token: String? = nil, body: RequestBody = .none, headers: [String: String] = [:]
+        _ method: String, _ path: String, token: String? = nil, body: RequestBody = .none, headers: [String: String] = [:],
+        prefix: String = "/api/v1"
     ) async throws -> HTTPAnswer {
         var fields = HTTPFields()
         if let token { fields[.authorization] = "Bearer \(token)" }
@@ -160,7 +162,7 @@ public final class TestServer: Sendable {
             fields[name] = value
         }
         let response = try await client.executeRequest(
-            uri: "/api/v1" + path, method: HTTPRequest.Method(rawValue: method) ?? .get, headers: fields, body: buffer)
+            uri: prefix + path, method: HTTPRequest.Method(rawValue: method) ?? .get, headers: fields, body: buffer)
         var lowered = [String: String]()
         for field in response.headers { lowered[field.name.canonicalName] = field.value }
         return HTTPAnswer(status: response.status.code, headers: lowered, body: Data(response.body.readableBytesView))

@@ -77,7 +77,7 @@ enum ContextRequests {
         }
     }
 
-    struct Search {
+    struct Search: Sendable {
         var tenant: Tenant
         var query: String
         var minimum: Double

@@ -26,20 +26,29 @@ struct ContextRoutes: Sendable {
     @Sendable func add(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<ContextViews.Added> {
         let caller = try context.caller()
         let new = try ContextRequests.add(try await JSONBody(request), caller: caller, limits: metadataLimits)
-        let added = try await intake.add(new)
-        return EditedResponse(status: .created, response: ContextViews.Added(added))
+        return EditedResponse(status: .created, response: try await add(new))
+    }
+
+    /// Adds the documents, for the REST route and the MCP tool.
+    func add(_ new: NewContext) async throws -> ContextViews.Added {
+        ContextViews.Added(try await intake.add(new))
     }
 
     /// 202 with `{"results": [{contextId, contextData, …}]}`, best first.
     @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<ContextViews.SearchResults> {
         let caller = try context.caller()
         let search = try ContextRequests.search(try await JSONBody(request), caller: caller, limits: metadataLimits)
+        return EditedResponse(status: .accepted, response: try await self.search(search))
+    }
+
+    /// The search itself, for the REST route and the MCP tool.
+    func search(_ search: ContextRequests.Search) async throws -> ContextViews.SearchResults {
         let embedding = try await embedder.embed(search.query)
         let query = ContextQuery(
             caller: search.tenant, text: search.query, embedding: embedding, minimumSimilarity: search.minimum,
             maximumSimilarity: search.maximum, scope: search.scope, metadata: search.metadata, limit: search.limit)
         let hits = try await pool.withConnection { [store] in try store.search(query, on: $0) }
-        return EditedResponse(status: .accepted, response: ContextViews.SearchResults(results: hits.map(ContextViews.Hit.init)))
+        return ContextViews.SearchResults(results: hits.map(ContextViews.Hit.init))
     }
 
     /// 204; deleting what does not exist is not an error.

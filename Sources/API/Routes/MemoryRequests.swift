@@ -24,6 +24,30 @@ enum MemoryRequests {
             source: try body.choice("source", MemorySource.self) ?? .manual)
     }
 
+    /// What a memory search asks for.
+    struct Search: Sendable {
+        var query: String
+        var limit: Int
+        var threshold: Double
+        var filter: MemoryFilter
+    }
+
+    /// `query` (required), `limit` (1–100, default 10), `threshold` (0–1, default 0.3) and the
+    /// `category`, `emotion` and `tags` filters.
+    static func search(_ body: JSONBody) throws -> Search {
+        guard let query = try body.string("query", maxLength: 2000), !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw APIError.validation("query must be a non-empty string", field: "query")
+        }
+        let limit = try body.integer("limit", in: 1...maxLimit) ?? 10
+        let threshold = try body.number("threshold") ?? 0.3
+        guard (0...1).contains(threshold) else { throw APIError.validation("threshold must be between 0 and 1", field: "threshold") }
+        var filter = MemoryFilter()
+        filter.category = try label(body, "category")
+        filter.emotion = try label(body, "emotion")
+        filter.tags = try tags(body) ?? []
+        return Search(query: query, limit: limit, threshold: threshold, filter: filter)
+    }
+
     /// Every field is validated before anything is returned, so a refused change changes nothing.
     static func change(_ body: JSONBody, limits: MetadataLimits = .defaults) throws -> (MemoryChange, reason: String?) {
         var change = MemoryChange()

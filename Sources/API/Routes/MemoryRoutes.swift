@@ -24,9 +24,14 @@ struct MemoryRoutes: Sendable {
     /// 201 at once; embedding and (when none is given) category and emotion follow in a job.
     @Sendable func create(_ request: Request, context: Context0RequestContext) async throws -> EditedResponse<Envelope<Merged<MemoryViews.Memory, MemoryViews.JobID>>> {
         let caller = try context.caller()
-        let new = try MemoryRequests.new(try await JSONBody(request), limits: metadataLimits)
-        let (memory, jobID) = try await pool.withTransaction { [store] in try store.create(new, userID: caller.userID, on: $0) }
-        return Envelope.answer(.created, "memory created; enrichment pending", Merged(MemoryViews.Memory(memory), MemoryViews.JobID(job_id: jobID)))
+        let created = try await create(try MemoryRequests.new(try await JSONBody(request), limits: metadataLimits), userID: caller.userID)
+        return Envelope.answer(.created, "memory created; enrichment pending", created)
+    }
+
+    /// Stores a memory and queues its indexing, for the REST route and the MCP tool.
+    func create(_ new: NewMemory, userID: String) async throws -> Merged<MemoryViews.Memory, MemoryViews.JobID> {
+        let (memory, jobID) = try await pool.withTransaction { [store] in try store.create(new, userID: userID, on: $0) }
+        return Merged(MemoryViews.Memory(memory), MemoryViews.JobID(job_id: jobID))
     }
 
     @Sendable func show(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Merged<MemoryViews.Memory, MemoryViews.History>> {
@@ -54,39 +59,46 @@ struct MemoryRoutes: Sendable {
     @Sendable func delete(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Deleted> {
         let caller = try context.caller()
         let id = try Self.memoryID(context)
+        return Envelope("memory deleted", try await delete(id, userID: caller.userID))
+    }
+
+    /// Deletes a memory (softly, with history), for the REST route and the MCP tool.
+    func delete(_ id: UUID, userID: String) async throws -> Deleted {
         let deleted = try await pool.withTransaction { [store] in
-            try store.delete(id: id, userID: caller.userID, reason: "deleted by the user", on: $0)
+            try store.delete(id: id, userID: userID, reason: "deleted by the user", on: $0)
         }
         guard deleted else { throw APIError.notFound("no memory \(id.uuidString.lowercased())") }
-        return Envelope("memory deleted", Deleted(id: id.apiString))
+        return Deleted(id: id.apiString)
     }
 
     @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<MemoryViews.Memory>> {
         let caller = try context.caller()
-        let filter = try MemoryRequests.filter(request)
-        let (memories, total) = try await pool.withConnection { [store] in try store.list(userID: caller.userID, filter: filter, on: $0) }
-        return Envelope("\(total) memories", Paged(items: memories.map(MemoryViews.Memory.init), total: total, limit: filter.limit, skip: filter.skip))
+        let page = try await list(try MemoryRequests.filter(request), userID: caller.userID)
+        return Envelope("\(page.total) memories", page)
+    }
+
+    /// A page of the user's memories, for the REST route and the MCP tool.
+    func list(_ filter: MemoryFilter, userID: String) async throws -> Paged<MemoryViews.Memory> {
+        let (memories, total) = try await pool.withConnection { [store] in try store.list(userID: userID, filter: filter, on: $0) }
+        return Paged(items: memories.map(MemoryViews.Memory.init), total: total, limit: filter.limit, skip: filter.skip)
     }
 
     /// Semantic + full-text search with the list filters, a similarity threshold and scores.
     @Sendable func search(_ request: Request, context: Context0RequestContext) async throws -> Envelope<MemoryViews.SearchResults> {
         let caller = try context.caller()
-        let body = try await JSONBody(request)
-        guard let query = try body.string("query", maxLength: 2000), !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw APIError.validation("query must be a non-empty string", field: "query")
+        let results = try await search(try MemoryRequests.search(try await JSONBody(request)), userID: caller.userID)
+        return Envelope("\(results.results.count) memories found", results)
+    }
+
+    /// The search itself, for the REST route and the MCP tool.
+    func search(_ search: MemoryRequests.Search, userID: String) async throws -> MemoryViews.SearchResults {
+        let embedding = try await embedder.embed(search.query)
+        let hits = try await pool.withConnection { [store] in
+            try store.search(
+                userID: userID, text: search.query, embedding: embedding, filter: search.filter, threshold: search.threshold,
+                limit: search.limit, on: $0)
         }
-        let limit = try body.integer("limit", in: 1...MemoryRequests.maxLimit) ?? 10
-        let threshold = try body.number("threshold") ?? 0.3
-        guard (0...1).contains(threshold) else { throw APIError.validation("threshold must be between 0 and 1", field: "threshold") }
-        var filter = MemoryFilter()
-        filter.category = try MemoryRequests.label(body, "category")
-        filter.emotion = try MemoryRequests.label(body, "emotion")
-        filter.tags = try MemoryRequests.tags(body) ?? []
-        let embedding = try await embedder.embed(query)
-        let hits = try await pool.withConnection { [store, filter] in
-            try store.search(userID: caller.userID, text: query, embedding: embedding, filter: filter, threshold: threshold, limit: limit, on: $0)
-        }
-        return Envelope("\(hits.count) memories found", MemoryViews.SearchResults(results: hits.map(MemoryViews.hit), query: query))
+        return MemoryViews.SearchResults(results: hits.map(MemoryViews.hit), query: search.query)
     }
 
     /// Up to 100 create/update/delete operations, each answered on its own; one failing

@@ -23,10 +23,16 @@ struct QARoutes: Sendable {
             throw APIError.validation("question must be a non-empty string", field: "question")
         }
         let limit = try body.integer("limit", in: 1...20) ?? 5
+        let answer = try await ask(question, limit: limit, caller: caller)
+        return Envelope("answered (\(answer.mode))", answer)
+    }
+
+    /// Answers, cites and keeps the answer in the history, for the REST route and the MCP tool.
+    func ask(_ question: String, limit: Int, caller: Identity) async throws -> QAViews.Answer<[QAViews.Citation]> {
         let answer = try await service.answer(question, limit: limit, caller: caller.tenant)
         let citations = Self.citations(answer.retrieval, cited: answer.output.cited, readable: ReadableStores(caller))
         let record = try await service.record(answer, citations: PostgresJSON(text: try ResponseJSON.text(citations)))
-        return Envelope("answered (\(answer.output.mode))", QAViews.Answer(record, citations: citations))
+        return QAViews.Answer(record, citations: citations)
     }
 
     @Sendable func list(_ request: Request, context: Context0RequestContext) async throws -> Envelope<Paged<QAViews.Answer<JSONValue>>> {
