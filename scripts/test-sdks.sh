@@ -13,8 +13,8 @@
 #     rate-limit tests;
 #   - two context0-worker processes: one with the default queues, one for `webhooks`.
 # Node.js 20+ comes from PATH, else from requirements/sdk-node.txt (installed on first need).
-# Then pytest (sdk/python/tests) and `node --test` (sdk/js/test), both even if the first
-# fails; exits non-zero if either does. Everything started here is stopped on exit.
+# Then pytest (sdk/python/tests), the MCP server with the official `mcp` client (Tests/Agents)
+# and `node --test` (sdk/js/test), each even if one before fails; exits non-zero if any does. Everything started here is stopped on exit.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
@@ -26,7 +26,7 @@ die() { log "$*"; exit 1; }
 BIN="${CONTEXT0_BIN_DIR:-$ROOT/.build/release}"
 require_executables
 # The test dependencies (pinned; a stamp makes this a no-op once installed).
-scripts/setup.sh requirements/sdk-test.txt
+scripts/setup.sh requirements/sdk-test.txt requirements/agents-test.txt
 PYTHON="$ROOT/.deps/venv/bin/python"
 
 # Node.js 20+ for the JavaScript SDK: the one on PATH, else the pinned wheel's (installed
@@ -127,6 +127,9 @@ log "Python SDK: pytest sdk/python/tests"
 # Each suite takes well under a minute; the time limit only keeps a hang from stalling CI.
 PYTHONPATH="$ROOT/sdk/python/src" PYTHONDONTWRITEBYTECODE=1 \
     timeout 600 "$PYTHON" -m pytest -p no:cacheprovider -q -rs "$ROOT/sdk/python/tests" || failed=1
+
+log "MCP with the official Python SDK: pytest Tests/Agents"
+PYTHONDONTWRITEBYTECODE=1 timeout 600 "$PYTHON" -m pytest -p no:cacheprovider -q -rs "$ROOT/Tests/Agents" || failed=1
 
 log "JavaScript SDK: node --test sdk/js/test ($("$NODE" --version))"
 timeout 600 "$NODE" --test "$ROOT"/sdk/js/test/*.test.js || failed=1
