@@ -97,6 +97,7 @@ import Testing
             #expect(first["isError"]?.bool == false, "\(first)")
             let second = try await Self.call(server, token: token, "search_memories", ["query": "anything"])
             #expect(second["isError"]?.bool == true && second["content"]?[0]?["text"]?.string?.contains("rate limit") == true, "\(second)")
+            #expect(second["content"]?[0]?["text"]?.string?.contains("retry after") == true, "\(second)")
             // A standard-class tool is not in the search class's window.
             let add = try await Self.call(server, token: token, "add_memory", ["text": "Standard calls still go through."])
             #expect(add["isError"]?.bool == false, "\(add)")

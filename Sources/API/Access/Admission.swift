@@ -53,8 +53,8 @@ struct Admission: Sendable {
     }
 
     /// Takes back a counted request whose answer was a server error (5xx).
-    func refundIfFailed(_ response: Response, _ identity: Identity, _ rule: AccessRule, _ decision: Decision) {
-        guard let state = decision.state, decision.refusal == nil, response.status.code >= 500 else { return }
+    func refundIfFailed(_ status: HTTPResponse.Status, _ identity: Identity, _ rule: AccessRule, _ decision: Decision) {
+        guard let state = decision.state, decision.refusal == nil, status.code >= 500 else { return }
         refunds.refund(userID: identity.userID, kind: rule.kind, windowEnd: state.reset)
     }
 

@@ -22,7 +22,7 @@ struct MeteringMiddleware: RouterMiddleware {
             throw refusal
         }
         var response = try await next(request, context)
-        admission.refundIfFailed(response, identity, rule, decision)
+        admission.refundIfFailed(response.status, identity, rule, decision)
         if let state = decision.state { response.headers.append(contentsOf: Self.limitHeaders(state)) }
         return response
     }

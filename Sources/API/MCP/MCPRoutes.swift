@@ -114,7 +114,7 @@ struct MCPRoutes: Sendable {
             let failure = ErrorMiddleware<Context>.apiError(for: error)
             if let admitted, failure.status.code >= 500 {
                 logger.error("MCP tool failed", metadata: ["tool": "\(name)", "error": "\(error)"])
-                admission.refundIfFailed(Response(status: failure.status), identity, tool.rule, admitted)
+                admission.refundIfFailed(failure.status, identity, tool.rule, admitted)
             }
             return MCPToolResult(failure: failure)
         }

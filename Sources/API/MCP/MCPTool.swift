@@ -60,7 +60,8 @@ struct MCPToolResult: Encodable, Sendable {
     /// A tool that ran and failed (bad arguments, not found, refused by a limit): the model
     /// reads why, as MCP asks, rather than a protocol error.
     init(failure: APIError) {
-        content = [Text(text: failure.message)]
+        // A REST caller reads when to retry from `Retry-After`; the model reads it here.
+        content = [Text(text: failure.message + (failure.retryAfter.map { " (retry after \($0) s)" } ?? ""))]
         structuredContent = nil
         isError = true
     }
