@@ -26,7 +26,7 @@ die() { log "$*"; exit 1; }
 BIN="${CONTEXT0_BIN_DIR:-$ROOT/.build/release}"
 require_executables
 # The test dependencies (pinned; a stamp makes this a no-op once installed).
-scripts/setup.sh requirements/sdk-test.txt requirements/agents-test.txt
+scripts/setup.sh requirements/sdk-test.txt requirements/agents-test.txt requirements/mem0-test.txt
 PYTHON="$ROOT/.deps/venv/bin/python"
 
 # Node.js 20+ for the JavaScript SDK: the one on PATH, else the pinned wheel's (installed
@@ -118,6 +118,8 @@ start worker-webhooks context0-worker WORKER_QUEUES=webhooks=4
 
 export CONTEXT0_TEST_BASE_URL="http://127.0.0.1:$api_port/api/v1"
 export CONTEXT0_TEST_LIMITED_BASE_URL="http://127.0.0.1:$limited_port/api/v1"
+# The operator's command, for tests that make API keys (Tests/Agents/test_mem0.py).
+export CONTEXT0_TEST_ADMIN="$BIN/context0-admin"
 export CONTEXT0_TEST_JWT_SECRET="$JWT_SECRET"
 wait_for_ping "$CONTEXT0_TEST_BASE_URL" "$api_pid"
 wait_for_ping "$CONTEXT0_TEST_LIMITED_BASE_URL" "$limited_pid"

@@ -66,6 +66,8 @@ public func buildApplication(
     WebhookRoutes(pool: pool, settings: configuration.webhooks).add(to: protected.group("webhooks"))
     BillingRoutes(pool: pool, billing: BillingStore(overrides: configuration.rateLimits)).add(to: protected.group("billing"))
     AnalyticsRoutes(pool: pool).add(to: protected.group("analytics"))
+    Mem0Routes(pool: pool, store: memories, queue: queue, memories: memoryRoutes, admission: admission, metadataLimits: limits)
+        .add(to: ProtectedRoutes(group: router.group(), family: .mem0, authenticator: authenticator, admission: admission))
     MCPRoutes(tools: MCPTools(memories: memoryRoutes, context: contextRoutes, qa: qaRoutes).all, admission: admission)
         .add(to: router, authenticator: authenticator)
 

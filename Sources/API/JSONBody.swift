@@ -6,7 +6,7 @@ import NIOPosix
 /// the field: malformed JSON, invalid UTF-8, a body that is not an object, wrong types,
 /// values out of range. Bodies over the limit never get here (413).
 struct JSONBody {
-    private let object: [String: JSONValue]
+    let object: [String: JSONValue]
 
     static let defaultLimit = 10 * 1024 * 1024
 
@@ -23,11 +23,12 @@ struct JSONBody {
     /// cooperative threads (as many as cores) from every other request meanwhile.
     static let offloadBytes = 64 * 1024
 
-    init(_ request: Request, limit: Int = JSONBody.defaultLimit) async throws {
+    /// - Parameter allowingEmpty: an empty body reads as `{}` (for routes whose every field is optional).
+    init(_ request: Request, limit: Int = JSONBody.defaultLimit, allowingEmpty: Bool = false) async throws {
         var request = request
         let buffer = try await request.collectBody(upTo: limit)
         let data = Data(buffer.readableBytesView)
-        object = data.count >= Self.offloadBytes
+        object = data.isEmpty && allowingEmpty ? [:] : data.count >= Self.offloadBytes
             ? try await NIOThreadPool.singleton.runIfActive { try Self.parseObject(data) }
             : try Self.parseObject(data)
     }

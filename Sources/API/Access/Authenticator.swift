@@ -5,7 +5,8 @@ import Hummingbird
 import HTTPTypes
 import Postgres
 
-/// Turns `Authorization: Bearer <token>` into an `Identity`: a JWT (HS256, `JWT_SECRET`) is
+/// Turns `Authorization: Bearer <token>` into an `Identity` — or, for API keys only, mem0's
+/// `Authorization: Token <key>` and `X-API-Key: <key>`: a JWT (HS256, `JWT_SECRET`) is
 /// checked in memory; an API key must have the shape of one (`c0_` and 40 letters or
 /// digits) before the database is asked, and recent answers are kept in an `APIKeyCache`.
 /// Every failure is a 401 `APIError`.
@@ -16,14 +17,7 @@ struct Authenticator: Sendable {
     let users = UserStore()
 
     func identity(for request: Request) async throws -> Identity {
-        guard let header = request.headers[.authorization] else {
-            throw APIError.authRequired("missing Authorization header: send Authorization: Bearer <token>")
-        }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
-            throw APIError.invalidToken("the Authorization header must be Bearer <token>")
-        }
-        let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        let token = try Self.credential(in: request)
         if token.hasPrefix(APIKey.prefix) {
             guard APIKey.isWellFormed(token) else { throw APIError.invalidToken("malformed API key") }
             return try await identity(forKey: token)
@@ -35,6 +29,29 @@ struct Authenticator: Sendable {
         } catch let failure as JSONWebToken.Failure {
             throw APIError.invalidToken(failure.description)
         }
+    }
+
+    /// The token a request carries, from the first header that holds one.
+    static func credential(in request: Request) throws -> String {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            let token = parts.count == 2 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+            switch parts.first?.lowercased() {
+            case "bearer" where !token.isEmpty:
+                return token
+            case "token" where token.hasPrefix(APIKey.prefix):
+                return token
+            case "token":
+                throw APIError.invalidToken("Authorization: Token <key> takes an API key (c0_…); send a JWT as Bearer <token>")
+            default:
+                throw APIError.invalidToken("the Authorization header must be Bearer <token> or Token <api key>")
+            }
+        }
+        if let key = request.headers[.xAPIKey]?.trimmingCharacters(in: .whitespaces) {
+            guard key.hasPrefix(APIKey.prefix) else { throw APIError.invalidToken("X-API-Key takes an API key (c0_…)") }
+            return key
+        }
+        throw APIError.authRequired("missing Authorization header: send Authorization: Bearer <token> (or an API key as X-API-Key)")
     }
 
     private func identity(forKey key: String) async throws -> Identity {
@@ -62,4 +79,8 @@ struct Authenticator: Sendable {
             return scope
         })
     }
+}
+
+extension HTTPField.Name {
+    static let xAPIKey = Self("X-API-Key")!
 }

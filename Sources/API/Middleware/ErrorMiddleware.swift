@@ -6,7 +6,8 @@ import Postgres
 
 /// Turns every error into the response shape of the API it belongs to, once, at the edge:
 /// the Context API answers `{"response": …, "error": …}`, the Context0 API its envelope
-/// `{"success": false, "message": …, "error": {code, details, field}}`. Each protected route
+/// `{"success": false, "message": …, "error": {code, details, field}}`, mem0's routes
+/// `{"detail": …, "code": …}`. Each protected route
 /// has one for its declared family (`ProtectedRoutes`); the router's own, with no family,
 /// answers for requests that reach no route, placed by their path.
 /// A database that cannot serve now is a 503 with `Retry-After`, a unique violation a 409.
@@ -71,6 +72,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // cannot be read at all stays 400.
             if error.code == .validationError, error.status == .badRequest, error.field != nil { status = .unprocessableContent }
             data = try? ResponseJSON.encoder.encode(ErrorBodies.Context0(message: error.message, error: ErrorBodies.Detail(error)))
+        case .mem0:
+            data = try? ResponseJSON.encoder.encode(ErrorBodies.Mem0(error))
         }
         var headers = error.headers
         headers[.contentType] = "application/json; charset=utf-8"

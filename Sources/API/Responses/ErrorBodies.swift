@@ -1,4 +1,4 @@
-/// The error bodies of the two APIs.
+/// The error bodies of the APIs.
 enum ErrorBodies {
     /// The Context API's: `{"response": message, "error": code}`.
     struct Context: Encodable, Sendable {
@@ -23,6 +23,19 @@ enum ErrorBodies {
         init(_ error: APIError) {
             code = error.code.rawValue
             details = error.message
+            field = error.field
+        }
+    }
+
+    /// mem0's (its clients read `detail`): `{"detail": message, "code", "field"?}`.
+    struct Mem0: Encodable, Sendable {
+        let detail: String
+        let code: String
+        var field: String?
+
+        init(_ error: APIError) {
+            detail = error.message
+            code = error.code.rawValue
             field = error.field
         }
     }

@@ -92,13 +92,17 @@ struct MemoryRoutes: Sendable {
 
     /// The search itself, for the REST route and the MCP tool.
     func search(_ search: MemoryRequests.Search, userID: String) async throws -> MemoryViews.SearchResults {
+        MemoryViews.SearchResults(results: try await hits(search, userID: userID).map(MemoryViews.hit), query: search.query)
+    }
+
+    /// The memories a search finds, best first, for every surface that shows them.
+    func hits(_ search: MemoryRequests.Search, userID: String) async throws -> [MemoryHit] {
         let embedding = try await embedder.embed(search.query)
-        let hits = try await pool.withConnection { [store] in
+        return try await pool.withConnection { [store] in
             try store.search(
                 userID: userID, text: search.query, embedding: embedding, filter: search.filter, threshold: search.threshold,
                 limit: search.limit, on: $0)
         }
-        return MemoryViews.SearchResults(results: hits.map(MemoryViews.hit), query: search.query)
     }
 
     /// Up to 100 create/update/delete operations, each answered on its own; one failing

@@ -27,9 +27,11 @@ public struct Memory: Sendable, Equatable {
     public var deletedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// Whose it is inside its user, for mem0's clients; none when made through Context0's API.
+    public var entities: MemoryEntities
 
     static let columns = """
-        m.id, m.user_id, m.text, m.category, m.category_confidence::float8 AS category_confidence, m.emotion,
+        m.id, m.user_id, m.entity_user_id, m.entity_agent_id, m.entity_run_id, m.entity_app_id, m.text, m.category, m.category_confidence::float8 AS category_confidence, m.emotion,
         m.emotion_confidence::float8 AS emotion_confidence, m.tags, m.metadata, m.source, m.source_refs, m.enrichment,
         m.version, m.valid_from, m.valid_until, m.superseded_by, m.deleted_at, m.created_at, m.updated_at
         """
@@ -54,6 +56,36 @@ public struct Memory: Sendable, Equatable {
         deletedAt = try row.decode("deleted_at", as: Date?.self)
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
+        entities = MemoryEntities(
+            user: try row.decode("entity_user_id", as: String?.self), agent: try row.decode("entity_agent_id", as: String?.self),
+            run: try row.decode("entity_run_id", as: String?.self), app: try row.decode("entity_app_id", as: String?.self))
+    }
+}
+
+/// mem0's entity ids: the end user, agent, run and app a memory belongs to inside its
+/// Context0 user (the API key's tenant). Every id is optional; a memory made through
+/// Context0's own API has none. In a filter, each id given must match and the others do not
+/// matter; in reconciliation all four must match (`MemoryStore.nearest`).
+public struct MemoryEntities: Sendable, Equatable, Hashable, Codable {
+    public var user: String?
+    public var agent: String?
+    public var run: String?
+    public var app: String?
+
+    public init(user: String? = nil, agent: String? = nil, run: String? = nil, app: String? = nil) {
+        self.user = user
+        self.agent = agent
+        self.run = run
+        self.app = app
+    }
+
+    /// No entity at all.
+    public static let none = MemoryEntities()
+
+    public var isEmpty: Bool { self == .none }
+
+    enum CodingKeys: String, CodingKey {
+        case user = "user_id", agent = "agent_id", run = "run_id", app = "app_id"
     }
 }
 
@@ -79,10 +111,11 @@ public struct NewMemory: Sendable {
     public var metadata: PostgresJSON
     public var source: MemorySource
     public var sourceRefs: PostgresJSON
+    public var entities: MemoryEntities
 
     public init(text: String, category: String? = nil, emotion: String? = nil, tags: [String] = [],
                 metadata: PostgresJSON = PostgresJSON(text: "{}"), source: MemorySource = .manual,
-                sourceRefs: PostgresJSON = PostgresJSON(text: "[]")) {
+                sourceRefs: PostgresJSON = PostgresJSON(text: "[]"), entities: MemoryEntities = .none) {
         self.text = text
         self.category = category
         self.emotion = emotion
@@ -90,6 +123,7 @@ public struct NewMemory: Sendable {
         self.metadata = metadata
         self.source = source
         self.sourceRefs = sourceRefs
+        self.entities = entities
     }
 }
 
@@ -123,6 +157,8 @@ public struct MemoryFilter: Sendable {
     public var emotion: String?
     public var tags: [String] = []
     public var source: MemorySource?
+    /// The entity ids that must match; those left nil do not matter.
+    public var entities = MemoryEntities.none
     public var startDate: Date?
     public var endDate: Date?
     public var sortBy: SortField = .createdAt

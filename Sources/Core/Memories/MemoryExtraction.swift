@@ -73,6 +73,10 @@ public struct MemoryExtraction: Sendable {
     public func run(_ job: ExtractMemoriesArgs) async throws -> ExtractionSummary {
         if let sessionID = job.sessionID { return try await extract(session: sessionID, userID: job.userID) }
         if let documentID = job.documentID { return try await extract(document: documentID, userID: job.userID) }
+        if let statements = job.statements {
+            let metadata = PostgresJSON(text: job.metadata ?? "{}")
+            return try await extract(statements: statements, entities: job.entities ?? .none, metadata: metadata, userID: job.userID)
+        }
         return ExtractionSummary(mode: finder.mode)
     }
 
@@ -108,7 +112,7 @@ public struct MemoryExtraction: Sendable {
             try UsageMetric.recordLLMCalls(calls, userID: userID, purpose: Self.purpose, on: connection)
             let still = try chats.unextractedUserMessages(sessionID: session, userID: userID, on: connection)
             guard Set(still.map(\.id)).isSuperset(of: pending.map(\.id)) else { return nil }
-            var summary = try Self.apply(facts, userID: userID, source: .chat, refs: refs, memories: memories, on: connection)
+            var summary = try Self.apply(facts, userID: userID, into: Destination(source: .chat, refs: refs), memories: memories, on: connection)
             summary.mode = finder.mode
             try chats.markExtracted(pending.map(\.id), on: connection)
             try Self.announce(summary, userID: userID, origin: ["session_id": session.uuidString.lowercased()], on: connection)
@@ -123,16 +127,32 @@ public struct MemoryExtraction: Sendable {
             return try row.map { Self.userStatements(in: try $0.decode("content", as: String.self)) }
         }
         guard let statements else { return ExtractionSummary(mode: finder.mode) }
+        let refs = try PostgresJSON(encoding: [["document_id": document.uuidString.lowercased()]])
+        return try await extract(
+            statements: statements, into: Destination(source: .context, refs: refs), userID: userID,
+            origin: ["document_id": document.uuidString.lowercased()])
+    }
+
+    private func extract(statements: [String], entities: MemoryEntities, metadata: PostgresJSON, userID: String) async throws -> ExtractionSummary {
+        var origin = ["source": "statements"]
+        for (key, value) in [("user_id", entities.user), ("agent_id", entities.agent), ("run_id", entities.run), ("app_id", entities.app)] {
+            if let value { origin[key] = value }
+        }
+        let destination = Destination(source: .chat, refs: PostgresJSON(text: "[]"), entities: entities, metadata: metadata)
+        return try await extract(statements: statements, into: destination, userID: userID, origin: origin)
+    }
+
+    /// Finds the facts in `statements` and applies them, with the model's tokens, in one transaction.
+    private func extract(statements: [String], into destination: Destination, userID: String, origin: [String: String]) async throws -> ExtractionSummary {
         let spend = UsageLog()
         return try await meteringFailures(spend, userID: userID) { () async throws -> ExtractionSummary in
             let facts = try await embeddedFacts(in: statements, spend: spend)
             let calls = spend.calls
-            let refs = try PostgresJSON(encoding: [["document_id": document.uuidString.lowercased()]])
             return try await pool.withTransaction { [memories, finder] connection in
                 try UsageMetric.recordLLMCalls(calls, userID: userID, purpose: Self.purpose, on: connection)
-                var summary = try Self.apply(facts, userID: userID, source: .context, refs: refs, memories: memories, on: connection)
+                var summary = try Self.apply(facts, userID: userID, into: destination, memories: memories, on: connection)
                 summary.mode = finder.mode
-                try Self.announce(summary, userID: userID, origin: ["document_id": document.uuidString.lowercased()], on: connection)
+                try Self.announce(summary, userID: userID, origin: origin, on: connection)
                 return summary
             }
         }
@@ -194,14 +214,28 @@ public struct MemoryExtraction: Sendable {
         try WebhookEvents.emit(.memoriesExtracted, userID: userID, data: data, on: connection)
     }
 
-    /// Reconciles each fact with the user's most similar live memories and applies the decision.
+    /// What new memories are made of besides their fact: where they came from and whose they are.
+    struct Destination {
+        var source: MemorySource
+        var refs: PostgresJSON
+        var entities = MemoryEntities.none
+        var metadata = PostgresJSON(text: "{}")
+
+        func memory(_ text: String) -> NewMemory {
+            NewMemory(text: text, metadata: metadata, source: source, sourceRefs: refs, entities: entities)
+        }
+    }
+
+    /// Reconciles each fact with the user's most similar live memories of the same entities
+    /// and applies the decision.
     static func apply(
-        _ facts: [(text: String, embedding: [Float])], userID: String, source: MemorySource, refs: PostgresJSON,
+        _ facts: [(text: String, embedding: [Float])], userID: String, into destination: Destination,
         memories: MemoryStore, on connection: PostgresConnection
     ) throws -> ExtractionSummary {
+        let refs = destination.refs
         var summary = ExtractionSummary()
         for fact in facts {
-            let nearest = try memories.nearest(userID: userID, embedding: fact.embedding, limit: 5, on: connection)
+            let nearest = try memories.nearest(userID: userID, entities: destination.entities, embedding: fact.embedding, limit: 5, on: connection)
             let candidates = nearest.map { (id: $0.memory.id, text: $0.memory.text, similarity: $0.similarity ?? 0) }
             switch MemoryReconciler.decide(fact: fact.text, candidates: candidates) {
             case .duplicate:
@@ -212,12 +246,12 @@ public struct MemoryExtraction: Sendable {
                 try memories.appendSourceRefs(id: id, refs: refs, on: connection)
                 summary.refined += 1
             case .contradict(let id):
-                let created = try memories.create(NewMemory(text: fact.text, source: source, sourceRefs: refs), userID: userID, on: connection)
+                let created = try memories.create(destination.memory(fact.text), userID: userID, on: connection)
                 try memories.storeEmbedding(id: created.memory.id, embedding: fact.embedding, on: connection)
                 try memories.supersede(id: id, by: created.memory.id, userID: userID, reason: "contradicted by: \(fact.text)", on: connection)
                 summary.superseded += 1
             case .add:
-                let created = try memories.create(NewMemory(text: fact.text, source: source, sourceRefs: refs), userID: userID, on: connection)
+                let created = try memories.create(destination.memory(fact.text), userID: userID, on: connection)
                 try memories.storeEmbedding(id: created.memory.id, embedding: fact.embedding, on: connection)
                 summary.added += 1
             }

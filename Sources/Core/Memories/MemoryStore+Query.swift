@@ -23,6 +23,10 @@ extension MemoryStore {
         AND (\(filter.category)::text IS NULL OR m.category = \(filter.category))
         AND (\(filter.emotion)::text IS NULL OR m.emotion = \(filter.emotion))
         AND (\(filter.source?.rawValue)::text IS NULL OR m.source = \(filter.source?.rawValue))
+        AND (\(filter.entities.user)::text IS NULL OR m.entity_user_id = \(filter.entities.user))
+        AND (\(filter.entities.agent)::text IS NULL OR m.entity_agent_id = \(filter.entities.agent))
+        AND (\(filter.entities.run)::text IS NULL OR m.entity_run_id = \(filter.entities.run))
+        AND (\(filter.entities.app)::text IS NULL OR m.entity_app_id = \(filter.entities.app))
         AND m.tags @> \(filter.tags)::text[]
         AND (\(filter.startDate)::timestamptz IS NULL OR m.created_at >= \(filter.startDate))
         AND (\(filter.endDate)::timestamptz IS NULL OR m.created_at < \(filter.endDate))
@@ -67,12 +71,17 @@ extension MemoryStore {
         }
     }
 
-    /// The user's live, embedded memories most similar to `embedding` (for reconciliation).
-    public func nearest(userID: String, embedding: [Float], limit: Int, on connection: PostgresConnection) throws -> [MemoryHit] {
+    /// The user's live, embedded memories of exactly `entities` most similar to `embedding`
+    /// (for reconciliation: one end user's fact never refines or supersedes another's).
+    public func nearest(
+        userID: String, entities: MemoryEntities = .none, embedding: [Float], limit: Int, on connection: PostgresConnection
+    ) throws -> [MemoryHit] {
         let vector = PostgresVector(embedding)
         return try connection.query("""
             SELECT \(unsafeRaw: Memory.columns), (1 - (m.embedding <=> \(vector)::vector))::float8 AS similarity
             FROM memories m WHERE m.user_id = \(userID) AND m.deleted_at IS NULL AND m.embedding IS NOT NULL
+              AND m.entity_user_id IS NOT DISTINCT FROM \(entities.user) AND m.entity_agent_id IS NOT DISTINCT FROM \(entities.agent)
+              AND m.entity_run_id IS NOT DISTINCT FROM \(entities.run) AND m.entity_app_id IS NOT DISTINCT FROM \(entities.app)
             ORDER BY m.embedding <=> \(vector)::vector LIMIT \(limit)
             """).rows.map { MemoryHit(memory: try Memory(row: $0), similarity: try $0.decode("similarity"), score: try $0.decode("similarity")) }
     }

@@ -17,9 +17,10 @@ public struct MemoryStore: Sendable {
     public func create(_ new: NewMemory, userID: String, on connection: PostgresConnection) throws -> (memory: Memory, jobID: Int) {
         let id = UUID()
         let memory = try Memory(row: connection.query("""
-            INSERT INTO memories AS m (id, user_id, text, category, emotion, tags, metadata, source, source_refs,
+            INSERT INTO memories AS m (id, user_id, entity_user_id, entity_agent_id, entity_run_id, entity_app_id,
+                                       text, category, emotion, tags, metadata, source, source_refs,
                                        enrichment, category_confidence, emotion_confidence)
-            VALUES (\(id), \(userID), \(new.text), \(new.category), \(new.emotion), \(new.tags), \(new.metadata),
+            VALUES (\(id), \(userID), \(new.entities.user), \(new.entities.agent), \(new.entities.run), \(new.entities.app), \(new.text), \(new.category), \(new.emotion), \(new.tags), \(new.metadata),
                     \(new.source.rawValue), \(new.sourceRefs), 'pending',
                     CASE WHEN \(new.category)::text IS NULL THEN NULL ELSE 1.0 END,
                     CASE WHEN \(new.emotion)::text IS NULL THEN NULL ELSE 1.0 END)
