@@ -13,7 +13,8 @@
 #     rate-limit tests;
 #   - two context0-worker processes: one with the default queues, one for `webhooks`.
 # Node.js 20+ comes from PATH, else from requirements/sdk-node.txt (installed on first need).
-# Then pytest (sdk/python/tests), the MCP server with the official `mcp` client (Tests/Agents)
+# Then pytest (sdk/python/tests), the MCP server and the mem0-compatible routes with the
+# official `mcp` and `mem0ai` clients (Tests/Agents)
 # and `node --test` (sdk/js/test), each even if one before fails; exits non-zero if any does. Everything started here is stopped on exit.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -130,8 +131,9 @@ log "Python SDK: pytest sdk/python/tests"
 PYTHONPATH="$ROOT/sdk/python/src" PYTHONDONTWRITEBYTECODE=1 \
     timeout 600 "$PYTHON" -m pytest -p no:cacheprovider -q -rs "$ROOT/sdk/python/tests" || failed=1
 
-log "MCP with the official Python SDK: pytest Tests/Agents"
-PYTHONDONTWRITEBYTECODE=1 timeout 600 "$PYTHON" -m pytest -p no:cacheprovider -q -rs "$ROOT/Tests/Agents" || failed=1
+log "MCP and mem0 with their official Python clients: pytest Tests/Agents"
+# DATABASE_URL: the run's database, for the context0-admin calls that make API keys.
+DATABASE_URL="$SDK_DATABASE_URL" PYTHONDONTWRITEBYTECODE=1 timeout 600 "$PYTHON" -m pytest -p no:cacheprovider -q -rs "$ROOT/Tests/Agents" || failed=1
 
 log "JavaScript SDK: node --test sdk/js/test ($("$NODE" --version))"
 timeout 600 "$NODE" --test "$ROOT"/sdk/js/test/*.test.js || failed=1

@@ -37,9 +37,12 @@ struct Mem0Routes: Sendable {
         routes.delete("v2/entities/{type}/{name}", .needs(.memoriesWrite, class: .batch), use: deleteEntity)
     }
 
+    /// mem0's client needs an organisation and a project to start; Context0's tenant is the
+    /// key's user, so that user is the project, inside its organisation when it has one.
     @Sendable func ping(_ request: Request, context: Context0RequestContext) async throws -> Mem0Views.Ping {
         let caller = try context.caller()
-        return Mem0Views.Ping(org_id: caller.organizationID, project_id: nil, user_email: nil, user_id: caller.userID)
+        return Mem0Views.Ping(
+            org_id: caller.organizationID ?? caller.userID, project_id: caller.userID, user_email: nil, user_id: caller.userID)
     }
 
     /// `infer=false` stores each user and assistant message as a memory, at once; inference
