@@ -43,7 +43,9 @@ import Testing
     /// not one per request: the calls after it fail at once, without touching the network.
     @Test func afterOneFailedAttemptRequestsFailFastWithoutConnecting() async throws {
         // A fail-fast window longer than the test, so that no probe goes out meanwhile.
-        try await TestServer.run(["DATABASE_FAIL_FAST_MS": "600000"], workerQueues: nil, proxyingDatabase: true) { server in
+        try await TestServer.run(
+            ["DATABASE_FAIL_FAST_MS": "600000", "DATABASE_CONNECT_TIMEOUT_MS": "2000"], workerQueues: nil, proxyingDatabase: true
+        ) { server in
             let proxy = try #require(server.databaseProxy)
             let token = server.newToken()
             #expect(try await server.get("/memories", token: token).status == 200)
