@@ -180,3 +180,14 @@ def test_the_same_memories_as_the_context0_api() -> None:
     assert status == 201
     assert client.get(created["data"]["id"])["memory"] == "Gina runs every morning."
     assert client.get(created["data"]["id"])["user_id"] is None
+
+
+def test_inference_reconciles_within_one_entity_only(client: MemoryClient) -> None:
+    """The same fact from two end users is two memories: extraction never takes another
+    entity's memory as a duplicate of, or supersedes it with, this one's."""
+    for user in ["hana", "ivan"]:
+        answer = client.add("I work as a nurse in Porto.", filters={"user_id": user})
+        assert answer["status"] == "PENDING", answer
+        found = eventually(lambda: client.get_all(filters={"user_id": user})["results"], f"{user}'s extracted memory")
+        assert any("porto" in m["memory"].lower() for m in found), found
+    assert client.get_all(filters={"user_id": "hana"})["count"] >= 1
