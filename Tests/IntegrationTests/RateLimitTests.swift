@@ -18,6 +18,7 @@ import Testing
             defer { first.process.stopNow() }
             let second = try await ChildProcess.api(environment: environment)
             defer { second.process.stopNow() }
+            try await awaitWholeRateWindow()
             let apis = [first.process, second.process]
             let ports = [first.port, second.port]
             let token = try JSONWebToken(secret: secret).sign(.init(sub: "limited-user", exp: Date().timeIntervalSince1970 + 600))

@@ -83,6 +83,8 @@ public final class TestServer: Sendable {
         _ environment: [String: String] = [:], workerQueues: String? = TestServer.workerQueues, proxyingDatabase: Bool = false,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
+        // A test that sets its own (small) limits counts on them within one window.
+        if environment["RATE_LIMITS"] != nil { try await awaitWholeRateWindow() }
         // Only servers with a worker take a slot: a worker process is what the machine
         // cannot carry many of at once (see ServerSlots).
         if workerQueues == nil {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { APIConnectionError, APITimeoutError, Context0Client, RateLimitError, ServerError } from '../src/index.js';
 import { retryAfter } from '../src/http.js';
-import { BASE_URL, LIMITED_BASE_URL, makeToken, newUser, startFlakyProxy } from './support.js';
+import { BASE_URL, LIMITED_BASE_URL, awaitWholeRateWindow, makeToken, newUser, startFlakyProxy } from './support.js';
 
 const FAST = { backoff: 50, maxBackoff: 200 };
 /** A client for a new user that talks to the API through a proxy following `plan`. */
@@ -114,6 +114,7 @@ test('backoff grows with jitter', () => {
 });
 
 test('rate-limit state and the real 429', { skip: !LIMITED_BASE_URL && 'CONTEXT0_TEST_LIMITED_BASE_URL not set' }, async () => {
+  await awaitWholeRateWindow();
   const client = new Context0Client({ apiKey: makeToken(newUser()), baseUrl: LIMITED_BASE_URL, ...FAST });
   assert.equal(client.rateLimit, null);
   const remaining = [];

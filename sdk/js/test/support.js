@@ -29,6 +29,15 @@ export function newClient({ user = newUser(), scopes, ...options } = {}) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Rate limits count in clock-hour windows: a test that spends a small budget and expects the
+ * next request refused waits, when the next hour is under two minutes away, until it has begun.
+ */
+export async function awaitWholeRateWindow() {
+  const untilNextHour = 3_600_000 - (Date.now() % 3_600_000);
+  if (untilNextHour < 120_000) await sleep(untilNextHour + 1000);
+}
+
 /** Polls until `condition()` resolves to something truthy and returns it. */
 export async function waitFor(condition, { timeout = 30_000, interval = 100 } = {}) {
   const deadline = Date.now() + timeout;

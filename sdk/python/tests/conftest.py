@@ -25,6 +25,16 @@ LIMITED_BASE_URL = os.environ.get("CONTEXT0_TEST_LIMITED_BASE_URL")
 JWT_SECRET = os.environ.get("CONTEXT0_TEST_JWT_SECRET", "")
 
 
+
+@pytest.fixture
+def whole_rate_window() -> None:
+    """Rate limits count in clock-hour windows: a test that spends a small budget and expects
+    the next request refused waits, when the next hour is under two minutes away, until it
+    has begun."""
+    until_next_hour = 3600 - time.time() % 3600
+    if until_next_hour < 120:
+        time.sleep(until_next_hour + 1)
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

@@ -72,7 +72,7 @@ async def test_retry_through_a_failing_proxy(proxy_factory, user: str) -> None:
 
 
 @pytest.mark.skipif(not LIMITED_BASE_URL, reason="CONTEXT0_TEST_LIMITED_BASE_URL not set")
-async def test_rate_limited(user: str) -> None:
+async def test_rate_limited(user: str, whole_rate_window: None) -> None:
     async with AsyncClient(make_token(user), base_url=LIMITED_BASE_URL) as client:
         for _ in range(3):
             await client.chat.list_sessions()

@@ -119,7 +119,7 @@ def test_backoff_grows_with_jitter() -> None:
 
 
 @pytest.mark.skipif(not LIMITED_BASE_URL, reason="CONTEXT0_TEST_LIMITED_BASE_URL not set")
-def test_rate_limit_state_and_the_real_429(user: str) -> None:
+def test_rate_limit_state_and_the_real_429(user: str, whole_rate_window: None) -> None:
     with Client(make_token(user), base_url=LIMITED_BASE_URL, **FAST) as client:
         assert client.rate_limit is None
         remaining = []
