@@ -2,9 +2,13 @@
 # Embedding benchmark: Context0's native MiniLM against sentence-transformers on PyTorch and
 # ONNX Runtime, on the same texts, single-threaded and on all cores (`make bench-embed`).
 #
-# Prints one `RESULT bench=embed system=… threads=…` line per system and mode, a `CHECK` line
-# per peer comparing its vectors with ours, and last the throughput ratios:
+# Prints a `CPU` line (model, cores, the vector instruction sets it has), one `RESULT
+# bench=embed system=… threads=…` line per system and mode (Context0's with the kernels it
+# used; on an AVX-512 CPU also `system=context0-avx2`, its AVX2 kernels forced), a `CHECK` line
+# per peer comparing its vectors with ours, and last the ratios, ours / theirs, of throughput
+# and of single-query latency (below 1 is faster for us):
 #   RATIO bench=embed threads=1 pytorch=<ours/theirs> onnxruntime=<ours/theirs>
+#   RATIO bench=embed-query threads=1 pytorch=<ours/theirs> onnxruntime=<ours/theirs>
 #
 # Environment: MINILM_MODEL_DIR (default .deps/minilm, made by the project's set-up),
 # BENCH_CHUNKS (256-token chunks per run, default 128), BENCH_QUERIES (default 300),
@@ -61,9 +65,15 @@ build() { if [ -n "${SWIFT_BUILD_LOCK:-}" ]; then flock "$SWIFT_BUILD_LOCK" "$@"
 build env CONTEXT0_BENCHMARKS=1 swift build -c release --product context0-embedding-benchmark >&2
 BIN=$(CONTEXT0_BENCHMARKS=1 swift build -c release --show-bin-path)/context0-embedding-benchmark
 
-# 4. Run every system in its own process, one mode at a time.
+# 4. Run every system in its own process, one mode at a time. On a CPU with AVX-512, Context0
+#    also runs with its AVX2 kernels forced (system=context0-avx2): the path AVX2-only CPUs take.
 RESULTS=$OUT/results.txt
 : > "$RESULTS"
+features=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | grep -x -E 'avx512f|avx512bw|avx2|fma' | sort | paste -sd, - || true)
+model=$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//; s/ /_/g' || true)
+echo "CPU bench=embed model=${model:-unknown} cores=$(nproc) features=${features:-none}" | tee -a "$RESULTS"
+variants=(context0)
+case ",$features," in *,avx512f,*) variants+=(context0-avx2) ;; esac
 for threads in 1 all; do
     dump=()
     compare=()
@@ -71,8 +81,13 @@ for threads in 1 all; do
         dump=(--dump "$OUT/context0-vectors.json")
         compare=(--compare "$OUT/context0-vectors.json")
     fi
-    "$BIN" --texts "$OUT/texts.json" --threads "$threads" --model-dir "$MODEL_DIR" \
-        --queries "$QUERIES" "${dump[@]}" | tee -a "$RESULTS"
+    for variant in "${variants[@]}"; do
+        kernels=()
+        [ "$variant" = context0-avx2 ] && kernels=(--kernels avx2)
+        "$BIN" --texts "$OUT/texts.json" --threads "$threads" --model-dir "$MODEL_DIR" --system "$variant" \
+            --queries "$QUERIES" "${kernels[@]}" "${dump[@]}" | tee -a "$RESULTS"
+        dump=()
+    done
     for system in pytorch onnxruntime; do
         "$PY" Benchmarks/Embedding/peers.py --system "$system" --threads "$threads" --texts "$OUT/texts.json" \
             --model-dir "$MODEL_DIR" --onnx "$ONNX" --queries "$QUERIES" "${compare[@]}" 2> "$OUT/$system-$threads.log" \
@@ -80,26 +95,31 @@ for threads in 1 all; do
     done
 done
 
-# 5. Throughput ratios, ours / theirs; threads=1 last.
-for threads in all 1; do
-    awk -v threads="$threads" '
-        $1 == "RESULT" {
-            name = ""; mode = ""; rate = ""
-            for (i = 2; i <= NF; i++) {
-                split($i, kv, "=")
-                if (kv[1] == "system") name = kv[2]
-                if (kv[1] == "threads") mode = kv[2]
-                if (kv[1] == "chunks_per_s") rate = kv[2]
+# 5. Ratios per Context0 variant and mode, ours / theirs: throughput (chunks_per_s, higher is
+#    better for us) and single-query latency (query_p50_ms, lower is better for us).
+for variant in "${variants[@]}"; do
+    for threads in all 1; do
+        awk -v threads="$threads" -v ours="$variant" '
+            $1 == "RESULT" {
+                name = ""; mode = ""; rate = ""; query = ""
+                for (i = 2; i <= NF; i++) {
+                    split($i, kv, "=")
+                    if (kv[1] == "system") name = kv[2]
+                    if (kv[1] == "threads") mode = kv[2]
+                    if (kv[1] == "chunks_per_s") rate = kv[2]
+                    if (kv[1] == "query_p50_ms") query = kv[2]
+                }
+                if (mode == threads) { r[name] = rate; q[name] = query }
             }
-            if (mode == threads) r[name] = rate
-        }
-        END {
-            printf "RATIO bench=embed threads=%s", threads
-            n = split("pytorch onnxruntime", peers, " ")
-            for (i = 1; i <= n; i++) {
-                p = peers[i]
-                printf " %s=%s", p, (r[p] > 0 && r["context0"] > 0) ? sprintf("%.2f", r["context0"] / r[p]) : "nan"
-            }
-            printf "\n"
-        }' "$RESULTS"
+            function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "nan" }
+            END {
+                label = ours == "context0" ? "" : " system=" ours
+                n = split("pytorch onnxruntime", peers, " ")
+                printf "RATIO bench=embed%s threads=%s", label, threads
+                for (i = 1; i <= n; i++) printf " %s=%s", peers[i], ratio(r[ours], r[peers[i]])
+                printf "\nRATIO bench=embed-query%s threads=%s", label, threads
+                for (i = 1; i <= n; i++) printf " %s=%s", peers[i], ratio(q[ours], q[peers[i]])
+                printf "\n"
+            }' "$RESULTS"
+    done
 done | tee -a "$RESULTS"

@@ -119,7 +119,14 @@ size_t c0_attention_scratch_size(long n, long head_size) {
 
 void c0_linear_packed(const float *input, long rows, long in_features,
                       const float *packed, long out_features, float *output) {
-    C0_GEMM_CALL(c0_linear_packed, input, rows, in_features, packed, out_features, output)
+    c0_linear_packed_panels(input, rows, in_features, packed, out_features, 0,
+                            (out_features + C0_PANEL - 1) / C0_PANEL, output);
+}
+
+void c0_linear_packed_panels(const float *input, long rows, long in_features, const float *packed,
+                             long out_features, long first_panel, long panel_count, float *output) {
+    C0_GEMM_CALL(c0_linear_packed_panels, input, rows, in_features, packed, out_features, first_panel,
+                 panel_count, output)
 }
 
 void c0_attention_scores(const float *query, const float *key, long n, long head_size, long stride,

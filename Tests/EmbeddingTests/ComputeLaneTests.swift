@@ -23,9 +23,20 @@ import Testing
         let queue = LaneQueue<Int>()
         queue.enqueue(1, lane: .bulk)
         queue.enqueue(2, lane: .query)
-        queue.close(waking: 1)
+        queue.close()
         #expect(queue.next() == 2)
         #expect(queue.next() == 1)
         #expect(queue.next() == nil)
+    }
+
+    @Test func theQueryThreadTakesOnlyQueries() {
+        let queue = LaneQueue<String>()
+        queue.enqueue("bulk 1", lane: .bulk)
+        queue.enqueue("query 1", lane: .query)
+        #expect(queue.next(queriesOnly: true) == "query 1")
+        queue.close()
+        // The bulk element is left for a model thread; the query thread sees the end.
+        #expect(queue.next(queriesOnly: true) == nil)
+        #expect(queue.next() == "bulk 1")
     }
 }

@@ -41,10 +41,33 @@ struct KernelPathTests {
             #expect(VectorMath.cosine(vector, golden.embedding) >= 0.9999)
             #expect(VectorMath.maxAbsoluteDifference(vector, golden.embedding) <= 1e-4)
         }
-        // Short texts take the query path (few rows, on the caller's thread).
-        for golden in cases.filter({ $0.tokenIDs.count <= MiniLMEmbedder.inlineTokenLimit }).prefix(4) {
+        // A single short text takes the query path: few rows, the pass shared by the threads.
+        for golden in cases.filter({ $0.tokenIDs.count <= 32 }).prefix(4) {
             let query = try await embedder.embed(golden.text)
             #expect(VectorMath.agree(query, golden.embedding), "query case \(golden.id) with \(used), \(products)")
+        }
+    }
+
+    static let oneThread = Result { try MiniLMEmbedder(modelDirectory: TestResources.modelDirectory, threads: 1) }
+
+    /// A single text's pass is split by output features over the free model threads
+    /// (`SharedPass`), each feature computed exactly as in a batch: the vector is the same,
+    /// bit for bit, on one thread, on two and in a batch.
+    @Test(arguments: KernelInstructionSet.allCases)
+    func aTextIsTheSameVectorOnOneThreadOnTwoAndInABatch(_ instructionSet: KernelInstructionSet) async throws {
+        let alone = try Self.oneThread.get(), shared = try #require(Self.embedders[.packed]).get()
+        defer { KernelInstructionSet.force(nil) }
+        KernelInstructionSet.force(instructionSet)
+        // Short queries, sentences, and texts of the full 256 tokens.
+        let cases = GoldenCase.all.filter { $0.id % 9 == 0 || $0.truncated }.prefix(8)
+        try #require(!cases.isEmpty)
+        for golden in cases {
+            let onOne = try await alone.embed([golden.text])[0]
+            let onTwo = try await shared.embed([golden.text])[0]
+            let inABatch = try await shared.embed([golden.text, "another text in the same pass"])[0]
+            #expect(onOne == onTwo, "case \(golden.id) at \(KernelInstructionSet.current): one thread against two")
+            #expect(onTwo == inABatch, "case \(golden.id) at \(KernelInstructionSet.current): shared pass against a batch")
+            #expect(VectorMath.agree(onTwo, golden.embedding), "case \(golden.id)")
         }
     }
 

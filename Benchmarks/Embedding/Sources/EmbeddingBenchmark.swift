@@ -12,7 +12,7 @@ import Darwin
 ///
 /// Usage: `context0-embedding-benchmark --texts FILE [--threads 1|all] [--model-dir DIR]
 /// [--queries N] [--batch-size N] [--dump FILE] [--matrix-products packed|blas]
-/// [--kernels baseline|avx2|avx512]`. `FILE` is JSON `{"query": …, "chunks": […]}`; the matrix
+/// [--kernels baseline|avx2|avx512] [--system NAME]`. `FILE` is JSON `{"query": …, "chunks": […]}`; the matrix
 /// products and the kernels' instruction set default to the machine's choice.
 @main
 struct EmbeddingBenchmark {
@@ -30,6 +30,8 @@ struct EmbeddingBenchmark {
         var dump: String?
         var matrixProducts = MatrixProducts.automatic
         var kernels: KernelInstructionSet?
+        /// The `system=` name of the RESULT line.
+        var system = "context0"
     }
 
     static func main() async throws {
@@ -50,8 +52,8 @@ struct EmbeddingBenchmark {
             try await writeDump(embedder, texts: texts, batchSize: options.batchSize, to: dump)
         }
         print(String(
-            format: "RESULT bench=embed system=context0 threads=%@ query_p50_ms=%.3f query_p99_ms=%.3f chunks_per_s=%.2f peak_rss_mb=%.1f",
-            options.threads, percentile(latencies, 0.50), percentile(latencies, 0.99), chunksPerSecond, peakResidentMegabytes()
+            format: "RESULT bench=embed system=%@ threads=%@ kernels=%@ query_p50_ms=%.3f query_p99_ms=%.3f chunks_per_s=%.2f peak_rss_mb=%.1f",
+            options.system, options.threads, KernelInstructionSet.current.description, percentile(latencies, 0.50), percentile(latencies, 0.99), chunksPerSecond, peakResidentMegabytes()
         ))
     }
 
@@ -132,6 +134,7 @@ struct EmbeddingBenchmark {
             case "--queries": options.queries = Int(value) ?? options.queries
             case "--batch-size": options.batchSize = Int(value) ?? options.batchSize
             case "--dump": options.dump = value
+            case "--system": options.system = value
             case "--matrix-products":
                 guard let choice = MatrixProducts(rawValue: value) else { throw usage("--matrix-products is packed or blas") }
                 options.matrixProducts = choice
@@ -150,6 +153,6 @@ struct EmbeddingBenchmark {
     }
 
     static func usage(_ message: String) -> EmbeddingError {
-        .invalidConfiguration("\(message); usage: --texts FILE [--threads 1|all] [--model-dir DIR] [--queries N] [--batch-size N] [--dump FILE] [--matrix-products packed|blas] [--kernels baseline|avx2|avx512]")
+        .invalidConfiguration("\(message); usage: --texts FILE [--threads 1|all] [--model-dir DIR] [--queries N] [--batch-size N] [--dump FILE] [--matrix-products packed|blas] [--kernels baseline|avx2|avx512] [--system NAME]")
     }
 }

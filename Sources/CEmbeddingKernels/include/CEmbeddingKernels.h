@@ -44,6 +44,12 @@ void c0_pack_weight(const float *weight, long in_features, long out_features, fl
 void c0_linear_packed(const float *input, long rows, long in_features,
                       const float *packed, long out_features, float *output);
 
+/// `c0_linear_packed` for the output features of panels `first_panel ..< first_panel +
+/// panel_count` only (features `32 * first_panel` up to `32 * (first_panel + panel_count)` or
+/// `out_features`), the rest of `output` untouched: each feature's sum is computed exactly as
+/// `c0_linear_packed` computes it, so threads sharing one product's panels get its result.
+void c0_linear_packed_panels(const float *input, long rows, long in_features, const float *packed,
+                             long out_features, long first_panel, long panel_count, float *output);
 /// Bytes of scratch `c0_attention_scores` and `c0_attention_context` need for sequences of up
 /// to `n` tokens and heads of `head_size`.
 size_t c0_attention_scratch_size(long n, long head_size);

@@ -28,7 +28,7 @@ struct BertEncoder: Sendable {
     }
 
     /// Word + token type (0) + position embeddings, then LayerNorm.
-    private func embedTokens(_ sequences: [[Int]], into hidden: UnsafeMutablePointer<Float>) {
+    func embedTokens(_ sequences: [[Int]], into hidden: UnsafeMutablePointer<Float>) {
         let h = configuration.hiddenSize
         var row = hidden
         for ids in sequences {
@@ -70,29 +70,34 @@ struct BertEncoder: Sendable {
 
     /// `softmax(Q·Kᵀ/√d)·V` for every head of one sequence, into `context`.
     private func attendWithinSequence(start: Int, length n: Int, workspace w: BertWorkspace) {
+        for head in 0..<configuration.headCount {
+            attend(head: head, start: start, length: n, workspace: w, scratch: w)
+        }
+    }
+
+    /// `softmax(Q·Kᵀ/√d)·V` for one head of one sequence: from `workspace`'s Q, K and V into
+    /// its `context`, with `scratch`'s scores and attention scratch (another thread's
+    /// workspace when a shared pass runs the heads on several threads).
+    func attend(head: Int, start: Int, length n: Int, workspace w: BertWorkspace, scratch: BertWorkspace) {
         let h = configuration.hiddenSize, d = configuration.headSize
         let scale = 1 / Float(d).squareRoot()
-        let rowOffset = start * h
-        let packed = weights.matrixProducts == .packed
-        for head in 0..<configuration.headCount {
-            let column = rowOffset + head * d
-            if packed {
-                c0_attention_scores(w.query + column, w.key + column, n, d, h, scale, w.scores, w.attentionScratch)
-            } else {
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d),
-                    scale, w.query + column, Int32(h), w.key + column, Int32(h), 0, w.scores, Int32(n)
-                )
-            }
-            Kernels.softmaxRows(w.scores, rows: n, columns: n)
-            if packed {
-                c0_attention_context(w.scores, n, w.value + column, d, h, w.context + column, w.attentionScratch)
-            } else {
-                cblas_sgemm(
-                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n),
-                    1, w.scores, Int32(n), w.value + column, Int32(h), 0, w.context + column, Int32(h)
-                )
-            }
+        let column = start * h + head * d
+        if weights.matrixProducts == .packed {
+            c0_attention_scores(w.query + column, w.key + column, n, d, h, scale, scratch.scores, scratch.attentionScratch)
+        } else {
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d),
+                scale, w.query + column, Int32(h), w.key + column, Int32(h), 0, scratch.scores, Int32(n)
+            )
+        }
+        Kernels.softmaxRows(scratch.scores, rows: n, columns: n)
+        if weights.matrixProducts == .packed {
+            c0_attention_context(scratch.scores, n, w.value + column, d, h, w.context + column, scratch.attentionScratch)
+        } else {
+            cblas_sgemm(
+                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n),
+                1, scratch.scores, Int32(n), w.value + column, Int32(h), 0, w.context + column, Int32(h)
+            )
         }
     }
 
@@ -120,7 +125,7 @@ struct BertEncoder: Sendable {
     }
 
     /// The mean of each sequence's token vectors, divided by its L2 norm (at least 1e-12).
-    private func meanPool(_ sequences: [[Int]], hidden: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
+    func meanPool(_ sequences: [[Int]], hidden: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
         let h = configuration.hiddenSize
         var row = hidden
         for (s, ids) in sequences.enumerated() {

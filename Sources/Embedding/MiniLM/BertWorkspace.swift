@@ -2,7 +2,10 @@ import CEmbeddingKernels
 
 /// Scratch memory for one forward pass of up to `tokenCapacity` tokens, owned by one thread and
 /// reused for every batch it runs, so the hot path allocates nothing per token.
-final class BertWorkspace {
+///
+/// Unchecked `Sendable`: a `SharedPass` lends the leader's workspace to its helpers, whose
+/// chunks write disjoint features of it between the leader's stage barriers.
+final class BertWorkspace: @unchecked Sendable {
     let tokenCapacity: Int
     /// The hidden states, `[tokens, hidden]`.
     let hidden: UnsafeMutablePointer<Float>

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A fixed set of dedicated threads for the forward pass, each with its own `BertWorkspace`.
 ///
@@ -6,45 +7,76 @@ import Foundation
 /// cooperative pool, whose few threads must stay free for I/O; callers just `await` the result.
 /// With one thread per core and single-threaded BLAS calls, concurrent requests are spread over
 /// the cores without oversubscribing them. A search query's pass waits in a lane of its own,
-/// served before bulk work, so a request that embeds many texts cannot put every query behind it.
+/// served before bulk work, and one more thread serves only that lane: a query starts at once
+/// even while every model thread is busy with a batch (sharing the cores with them, as any
+/// request would), and its pass is shared with the model threads as they come free.
 final class ComputePool: Sendable {
     typealias Job = @Sendable (BertWorkspace) -> Void
 
+    /// Model threads; a query is shared by at most this many threads at once.
     let threadCount: Int
+    /// Chunks of shared passes run by threads other than the pass's leader.
+    let chunksRunByHelpers = Atomic<Int>(0)
     private let queue = LaneQueue<Job>()
 
-    /// Starts `threadCount` threads; each makes its workspace once, on first start.
+    /// Starts `threadCount` model threads and the query thread; each makes its workspace once,
+    /// on first start.
     init(threadCount: Int, name: String, makeWorkspace: @escaping @Sendable () -> BertWorkspace) {
         self.threadCount = max(1, threadCount)
-        for index in 0..<self.threadCount {
-            let queue = self.queue
+        let queue = self.queue
+        for index in 0...self.threadCount {
+            let queriesOnly = index == self.threadCount
             let thread = Thread {
                 let workspace = makeWorkspace()
-                while let job = queue.next() { job(workspace) }
+                while let job = queue.next(queriesOnly: queriesOnly) { job(workspace) }
             }
-            thread.name = "\(name)-\(index)"
+            thread.name = queriesOnly ? "\(name)-query" : "\(name)-\(index)"
             thread.start()
         }
     }
 
     deinit {
-        queue.close(waking: threadCount)
+        queue.close()
     }
 
     /// Runs `body` on one of the pool's threads, after the jobs before it in `lane` (and, for
     /// `.bulk`, after every waiting `.query` job), and returns its result. A task cancelled
     /// before its job starts gets `CancellationError` and the job is skipped.
     func run<T: Sendable>(lane: ComputeLane = .bulk, _ body: @escaping @Sendable (BertWorkspace) throws -> T) async throws -> T {
+        try await submit(lane: lane, body)
+    }
+
+    /// Runs `body` in the query lane like `run`, and invites the pool's other threads to share
+    /// its pass: each takes a helper job after it (so it joins once free, or finds the pass
+    /// over) that runs the pass's chunks until `body` returns.
+    func runShared<T: Sendable>(_ body: @escaping @Sendable (BertWorkspace, SharedPass) throws -> T) async throws -> T {
+        let pass = SharedPass()
+        let helping: Job = { [self] workspace in
+            chunksRunByHelpers.add(pass.help(scratch: workspace), ordering: .relaxed)
+        }
+        return try await submit(lane: .query, helpers: threadCount - 1, helping: helping, whenDone: pass.finish) {
+            try body($0, pass)
+        }
+    }
+
+    /// Enqueues `body` in `lane`, then `helpers` jobs running `helping`; `whenDone` runs after
+    /// `body` on its thread, or in its place when the task was cancelled before it started.
+    private func submit<T: Sendable>(
+        lane: ComputeLane, helpers: Int = 0, helping: @escaping Job = { _ in }, whenDone: @escaping @Sendable () -> Void = {},
+        _ body: @escaping @Sendable (BertWorkspace) throws -> T
+    ) async throws -> T {
         let cancellation = CancellationFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 queue.enqueue({ workspace in
+                    defer { whenDone() }
                     if cancellation.isSet {
                         continuation.resume(throwing: CancellationError())
                     } else {
                         continuation.resume(with: Result { try body(workspace) })
                     }
                 }, lane: lane)
+                for _ in 0..<helpers { queue.enqueue(helping, lane: lane) }
             }
         } onCancel: {
             cancellation.set()
@@ -61,37 +93,48 @@ public enum ComputeLane: Sendable {
     case bulk
 }
 
-/// A FIFO per lane that blocks idle threads on a semaphore; `next` takes from the query
-/// lane while it has anything. Queries are short, single texts under each caller's rate
+/// A FIFO per lane; `next` takes from the query lane while it has anything, and waiting
+/// threads sleep on a condition. Queries are short, single texts under each caller's rate
 /// limit, so they cannot keep bulk work waiting for long.
 @_spi(Testing)
 public final class LaneQueue<Element>: @unchecked Sendable {
-    private let lock = NSLock()
-    private let available = DispatchSemaphore(value: 0)
+    private let condition = NSCondition()
     private var queries = Fifo<Element>()
     private var bulk = Fifo<Element>()
+    private var closed = false
 
     public init() {}
 
     public func enqueue(_ element: Element, lane: ComputeLane) {
-        lock.withLock {
+        condition.withLock {
             switch lane {
             case .query: queries.push(element)
             case .bulk: bulk.push(element)
             }
+            // Waiters differ (some take queries only), so wake them all; there are few.
+            condition.broadcast()
         }
-        available.signal()
     }
 
-    /// The next element, blocking until there is one; nil once the queue is closed and drained.
-    public func next() -> Element? {
-        available.wait()
-        return lock.withLock { queries.pop() ?? bulk.pop() }
+    /// The next element (of the query lane only, with `queriesOnly`), blocking until there is
+    /// one; nil once the queue is closed and has none left for the caller.
+    public func next(queriesOnly: Bool = false) -> Element? {
+        condition.withLock {
+            while true {
+                if let element = queries.pop() { return element }
+                if !queriesOnly, let element = bulk.pop() { return element }
+                if closed { return nil }
+                condition.wait()
+            }
+        }
     }
 
-    /// Lets `threads` blocked threads see the end of the queue after the remaining elements.
-    public func close(waking threads: Int) {
-        for _ in 0..<threads { available.signal() }
+    /// Lets every waiting thread see the end of the queue after the remaining elements.
+    public func close() {
+        condition.withLock {
+            closed = true
+            condition.broadcast()
+        }
     }
 }
 

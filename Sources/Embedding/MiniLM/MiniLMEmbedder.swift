@@ -8,11 +8,11 @@ import Foundation
 /// Safe to share: calls from many tasks are spread over a small pool of dedicated threads
 /// (one per core by default), each with its own scratch memory; the weights, packed once at
 /// load for the matrix-product kernels, are shared by all.
-/// A single short text (a search query of up to `inlineTokenLimit` tokens, a few milliseconds
-/// of work) is computed on the calling task's thread instead: two thread hand-offs would cost
-/// a sizeable fraction of its latency, and the work is too short to starve other tasks. A
-/// longer single text goes to the pool in the query lane, ahead of batches, so a search or a
-/// question waits for at most the passes already running, never for another request's batch.
+/// A single text (a search query, a question) goes to the pool in the query lane, ahead of
+/// batches, and its pass is shared by every model thread that is free (`SharedPass`): a
+/// query's few rows are split by output features, so with two threads it takes about half
+/// the time, and it waits for at most the passes already running, never for another
+/// request's batch.
 public final class MiniLMEmbedder: TokenizingEmbedder {
     public let modelName = "all-MiniLM-L6-v2"
     public var dimension: Int { encoder.configuration.hiddenSize }
@@ -20,16 +20,16 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
     public let tokenizer: WordPieceTokenizer
     /// The number of threads running the model.
     public var threadCount: Int { pool.threadCount }
+    /// How many chunks of single-text passes threads other than the pass's leader have run.
+    @_spi(Testing)
+    public var chunksRunByHelpers: Int { pool.chunksRunByHelpers.load(ordering: .relaxed) }
 
     /// Texts per forward pass: up to 8 × 256 tokens, enough rows for efficient matrix products
     /// while a batch of 32 still spreads over several threads.
     static let textsPerPass = 8
-    /// The most tokens (with `[CLS]`/`[SEP]`) a single text may have to run on the caller's thread.
-    public static let inlineTokenLimit = 32
 
     private let encoder: BertEncoder
     private let pool: ComputePool
-    private let inlineWorkspaces: WorkspacePool
 
     /// How the matrix products run: the project's packed kernels, or BLAS as the fallback.
     public var matrixProducts: MatrixProducts { encoder.weights.matrixProducts }
@@ -65,9 +65,6 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
         openblas_set_num_threads(1)
         let capacity = Self.textsPerPass * configuration.maxSequenceLength
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        inlineWorkspaces = WorkspacePool(maxIdle: max(2, threadCount)) {
-            BertWorkspace(configuration: configuration, tokenCapacity: Self.inlineTokenLimit)
-        }
         pool = ComputePool(threadCount: threadCount, name: "minilm") {
             BertWorkspace(configuration: configuration, tokenCapacity: capacity)
         }
@@ -78,10 +75,7 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        if texts.count == 1 {
-            if let ids = shortSequence(texts[0]) { return [embedInline(ids)] }
-            return try await embedOnPool(texts, lane: .query)
-        }
+        if texts.count == 1 { return [try await embedSharingThePool(texts[0])] }
         let groups = stride(from: 0, to: texts.count, by: Self.textsPerPass).map {
             Array(texts[$0..<min($0 + Self.textsPerPass, texts.count)])
         }
@@ -99,19 +93,13 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
         }
     }
 
-    /// The token ids of `text` when it is short enough to embed on the caller's thread.
-    private func shortSequence(_ text: String) -> [Int]? {
-        // Only try texts of at most 8 bytes per allowed token, so long texts are not tokenized twice.
-        guard text.utf8.count <= 8 * Self.inlineTokenLimit else { return nil }
-        let ids = tokenizer.encode(text)
-        return ids.count <= Self.inlineTokenLimit ? ids : nil
-    }
-
-    private func embedInline(_ ids: [Int]) -> [Float] {
-        inlineWorkspaces.withWorkspace { workspace in
-            [Float](unsafeUninitializedCapacity: dimension) { buffer, count in
-                encoder.embed([ids], workspace: workspace, into: buffer.baseAddress!)
-                count = dimension
+    /// Tokenizes and embeds one text in a pass that the pool's free threads share.
+    private func embedSharingThePool(_ text: String) async throws -> [Float] {
+        let tokenizer = self.tokenizer, encoder = self.encoder
+        return try await pool.runShared { workspace, pass in
+            [Float](unsafeUninitializedCapacity: encoder.configuration.hiddenSize) { buffer, count in
+                encoder.embed(tokenizer.encode(text), sharing: pass, workspace: workspace, into: buffer.baseAddress!)
+                count = encoder.configuration.hiddenSize
             }
         }
     }
