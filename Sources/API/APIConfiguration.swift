@@ -36,6 +36,10 @@ public struct APIConfiguration: Sendable {
     /// bill nobody, and for measuring what metering costs). Users are still created and
     /// disabled users still refused.
     public var metering: Bool
+    /// `SEARCH_RANKING`: `hybrid` (the default) fuses the vector and full-text rankings of
+    /// context and memory search; `text` or `vector` uses one alone, to measure what each
+    /// contributes (`make eval-search`).
+    public var searchRanking: SearchRanking
 
     /// The shortest `JWT_SECRET` the API starts with: 32 bytes, HS256's 256 bits.
     public static let minimumJWTSecretBytes = 32
@@ -77,5 +81,9 @@ public struct APIConfiguration: Sendable {
         case "off", "0", "false": metering = false
         default: throw ConfigurationError("METERING must be on or off")
         }
+        guard let ranking = SearchRanking(rawValue: environment["SEARCH_RANKING"]?.lowercased() ?? "hybrid") else {
+            throw ConfigurationError("SEARCH_RANKING must be hybrid, text or vector")
+        }
+        searchRanking = ranking
     }
 }

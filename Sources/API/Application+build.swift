@@ -46,8 +46,8 @@ public func buildApplication(
     let admission = Admission(pool: admissions, rateLimits: configuration.rateLimits, metering: configuration.metering, refunds: refunds)
     let protected = ProtectedRoutes(group: api, family: .context0, authenticator: authenticator, admission: admission)
     let limits = configuration.metadataLimits
-    let memories = MemoryStore(queue: queue)
-    let contexts = ContextStore(queue: queue)
+    let memories = MemoryStore(queue: queue, ranking: configuration.searchRanking)
+    let contexts = ContextStore(queue: queue, ranking: configuration.searchRanking)
     let retriever = Retriever(pool: pool, memories: memories, contexts: contexts)
     let assistant = Assistant(model: model, embedder: embedder)
     let intake = ContextIntake(pool: pool, store: contexts, chunker: .fitting(embedder, modelDirectory: configuration.embedding.modelDirectory))

@@ -48,4 +48,14 @@ import Testing
         }
         #expect(error?.description.contains(settings.keys.first ?? "?") == true, "\(String(describing: error))")
     }
+
+    @Test func searchRankingIsHybridUnlessSetAndAnythingElseIsRefused() throws {
+        #expect(try APIConfiguration(environment: Self.environment([:])).searchRanking == .hybrid)
+        #expect(try APIConfiguration(environment: Self.environment(["SEARCH_RANKING": "Text"])).searchRanking == .text)
+        #expect(try APIConfiguration(environment: Self.environment(["SEARCH_RANKING": "vector"])).searchRanking == .vector)
+        let error = #expect(throws: ConfigurationError.self) {
+            try APIConfiguration(environment: Self.environment(["SEARCH_RANKING": "bm25"]))
+        }
+        #expect(error?.description.contains("SEARCH_RANKING") == true, "\(String(describing: error))")
+    }
 }

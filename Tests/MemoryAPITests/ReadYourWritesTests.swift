@@ -23,4 +23,20 @@ struct MemoryReadYourWrites {
             #expect(try await server.search(server.newToken(), "Okafor appointment", ["threshold": 0]).isEmpty, "another user finds nothing")
         }
     }
+
+    /// The words arm is BM25 with OR semantics: a question finds the memory holding some of
+    /// its words, and the memory with the rarer of two words comes first.
+    @Test func aQuestionFindsMemoriesByAnyOfItsWordsRarestFirst() async throws {
+        try await TestServer.run(workerQueues: nil) { server in
+            let token = server.newToken()
+            let coffee = try await server.createMemory(token, "I drink black coffee every morning.")
+            for day in ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] {
+                try await server.createMemory(token, "On \(day) morning I go running before work.")
+            }
+            // Under AND semantics no memory holds "what", "does", "user", "drink" and "morning" together.
+            let hits = try await server.search(token, "what does the user drink in the morning", ["threshold": 0])
+            #expect(hits.first?["id"]?.string == coffee["id"]?.string, "\(hits)")
+            #expect(hits.count == 6, "every memory holding \"morning\" is a hit: \(hits)")
+        }
+    }
 }

@@ -30,18 +30,19 @@ public struct ContextQuery: Sendable {
 extension ContextStore {
     /// Candidates taken from each ranking before fusion.
     static let candidatesPerRanking = 50
-    /// Most full-text matches ranked per query.
-    static let textMatchesRanked = 500
 
     /// Vector search (pgvector HNSW, cosine, with iterative index scans so the tenant and
-    /// threshold filters cannot starve the result) and PostgreSQL full-text search, fused by
-    /// reciprocal rank (k = 60); best first. The thresholds bound cosine similarity, so they
-    /// keep embedded nodes in range; a node not embedded yet (added moments ago) is found by
-    /// its words alone, with no similarity. One round trip: the session settings and the
-    /// query go as one pipeline.
+    /// threshold filters cannot starve the result) and full-text search ranked by BM25 over
+    /// statistics kept per owner (`TextRanking`, `sql/0019_context_text_statistics.sql`);
+    /// each ranking's best candidates are scored by the weighted sum of cosine similarity and
+    /// normalised BM25 (`SearchRanking.vectorWeight`), best first. The thresholds bound cosine similarity,
+    /// so they keep embedded nodes in range; a node not embedded yet (added moments ago) is
+    /// found by its words alone, with no similarity. One round trip: the session settings
+    /// and the query go as one pipeline.
     public func search(_ query: ContextQuery, on connection: PostgresConnection) throws -> [ContextHit] {
         let vector = PostgresVector(query.embedding)
         let candidates = max(Self.candidatesPerRanking, query.limit)
+        let owners = Self.textOwners(visibleTo: query.caller)
         let inRange: PostgresQuery = """
             (n.embedding <=> \(vector)::vector) BETWEEN \(1 - query.maximumSimilarity) AND \(1 - query.minimumSimilarity)
             """
@@ -52,28 +53,43 @@ extension ContextStore {
                         AND (\(query.metadata)::jsonb IS NULL OR d.metadata @> \(query.metadata)))
             """
         let search: PostgresQuery = """
-            WITH vector_hits AS (
-                SELECT id, row_number() OVER () AS rank FROM (
-                    SELECT n.id FROM context_nodes n WHERE n.indexed AND \(inRange) AND \(filter)
-                    ORDER BY n.embedding <=> \(vector)::vector LIMIT \(candidates)) ranked
+            WITH terms AS (
+                SELECT q.lexeme, coalesce(sum(c.nodes), 0)::float8 AS df
+                FROM unnest(to_tsvector('english', \(query.text))) q
+                LEFT JOIN context_term_counts c ON c.lexeme = q.lexeme AND c.owner = ANY(\(owners)::text[])
+                WHERE \(ranking.usesText)
+                GROUP BY q.lexeme
+            ), totals AS (
+                SELECT greatest(coalesce(sum(nodes), 0), 1)::float8 AS nodes,
+                       greatest(coalesce(sum(tokens), 0), 1)::float8 / greatest(coalesce(sum(nodes), 0), 1) AS average_tokens
+                FROM context_text_totals WHERE owner = ANY(\(owners)::text[])
+            ), weighted AS (
+                SELECT t.lexeme, t.df, \(unsafeRaw: TextRanking.idf(df: "t.df", total: "totals.nodes")) AS idf,
+                       sum(t.df) OVER (ORDER BY t.df, t.lexeme) - t.df AS rarer
+                FROM terms t, totals WHERE t.df > 0
+                ORDER BY t.df, t.lexeme LIMIT \(TextRanking.termsPerQuery)
+            ), selecting AS (
+                SELECT lexeme FROM weighted WHERE rarer = 0 OR rarer + df <= \(TextRanking.selectionBudget)
+            ), vector_hits AS (
+                SELECT n.id FROM context_nodes n WHERE \(ranking.usesVectors) AND n.indexed AND \(inRange) AND \(filter)
+                ORDER BY n.embedding <=> \(vector)::vector LIMIT \(candidates)
             ), text_hits AS (
-                -- Ranking every match of common words is what makes full-text slow: rank
-                -- at most the first \(Self.textMatchesRanked) matches.
-                SELECT id, row_number() OVER (ORDER BY relevance DESC) AS rank FROM (
-                    SELECT matched.id, ts_rank(matched.tsv, q) AS relevance
-                    FROM (SELECT n.id, n.tsv FROM context_nodes n, websearch_to_tsquery('english', \(query.text)) q
-                          WHERE n.tsv @@ q AND (n.embedding IS NULL OR \(inRange)) AND \(filter)
-                          LIMIT \(Self.textMatchesRanked)) matched,
-                         websearch_to_tsquery('english', \(query.text)) q
-                    ORDER BY relevance DESC LIMIT \(candidates)) ranked
+                SELECT matched.id, \(TextRanking.normalised(TextRanking.score(vector: "matched.tsv", length: "matched.token_count", average: "totals.average_tokens", terms: "weighted"),
+                    idfSum: "(SELECT sum(\(unsafeRaw: TextRanking.idf(df: "t.df", total: "totals.nodes"))) FROM terms t, totals)")) AS relevance
+                FROM (SELECT n.id, n.tsv, n.token_count FROM context_nodes n
+                      WHERE n.tsv @@ \(TextRanking.anyOf("selecting")) AND (n.embedding IS NULL OR \(inRange)) AND \(filter)
+                      LIMIT \(TextRanking.selectionBudget)) matched, totals
+                ORDER BY relevance DESC LIMIT \(candidates)
             ), fused AS (
-                SELECT id, sum(1.0 / (60 + rank)) AS score
-                FROM (SELECT * FROM vector_hits UNION ALL SELECT * FROM text_hits) hits GROUP BY id
+                SELECT id, max(relevance) AS relevance
+                FROM (SELECT id, 0 AS relevance FROM vector_hits UNION ALL SELECT id, relevance FROM text_hits) hits GROUP BY id
             )
-            SELECT n.id, n.document_id, n.text, d.source, d.metadata,
-                   (1 - (n.embedding <=> \(vector)::vector))::float8 AS similarity, f.score::float8 AS score
-            FROM fused f JOIN context_nodes n ON n.id = f.id JOIN context_documents d ON d.id = n.document_id
-            ORDER BY f.score DESC, similarity DESC NULLS LAST
+            SELECT * FROM (
+                SELECT n.id, n.document_id, n.text, d.source, d.metadata,
+                       (1 - (n.embedding <=> \(vector)::vector))::float8 AS similarity, f.relevance
+                FROM fused f JOIN context_nodes n ON n.id = f.id JOIN context_documents d ON d.id = n.document_id) hit,
+                LATERAL (SELECT (\(ranking.vectorWeight) * coalesce(hit.similarity, 0) + \(1 - ranking.vectorWeight) * hit.relevance)::float8 AS score) s
+            ORDER BY s.score DESC, hit.similarity DESC NULLS LAST, hit.id
             LIMIT \(query.limit)
             """
         let results = try connection.pipeline([

@@ -7,9 +7,18 @@ import Postgres
 /// delete is filtered by the caller's tenant (`visible(to:)`).
 public struct ContextStore: Sendable {
     public let queue: JobQueue
+    /// The rankings searches fuse.
+    public let ranking: SearchRanking
 
-    public init(queue: JobQueue) {
+    public init(queue: JobQueue, ranking: SearchRanking = .hybrid) {
         self.queue = queue
+        self.ranking = ranking
+    }
+
+    /// The owners (as `context_text_owner` in SQL names them) whose text statistics cover
+    /// the rows `caller` may see: its own, and its organization's shared ones.
+    static func textOwners(visibleTo caller: Tenant) -> [String] {
+        ["u:" + caller.userID] + (caller.organizationID.map { ["o:" + $0] } ?? [])
     }
 
     /// Rows `alias` may be seen by `caller`: its own private rows, and rows shared with its

@@ -33,9 +33,15 @@ extension MemoryStore {
         """
     }
 
-    /// Semantic + full-text search of the user's live memories, fused by reciprocal rank,
-    /// keeping hits whose cosine similarity is at least `threshold`; best first. A memory
-    /// not embedded yet (written moments ago) is found by its words, with no similarity.
+    /// Semantic + full-text search of the user's live memories, each ranking's best
+    /// candidates scored by the weighted sum of cosine similarity and normalised BM25
+    /// (`SearchRanking.vectorWeight`), keeping hits whose cosine similarity is at least
+    /// `threshold`; best first. The text
+    /// arm is BM25 with OR semantics (`TextRanking`). A user's memories are few enough for
+    /// statistics at query time: the number of live memories from its index, and each term's
+    /// document frequency counted among the matches (every memory holding a query term, up
+    /// to the budget, within the filters). A memory not embedded yet (written moments ago)
+    /// is found by its words, with no similarity.
     public func search(
         userID: String, text: String, embedding: [Float], filter: MemoryFilter, threshold: Double, limit: Int,
         on connection: PostgresConnection
@@ -48,21 +54,39 @@ extension MemoryStore {
             "SET LOCAL hnsw.iterative_scan = relaxed_order",
             """
             WITH vector_hits AS (
-                SELECT id, row_number() OVER () AS rank FROM (
-                    SELECT m.id FROM memories m WHERE \(conditions) AND m.embedding IS NOT NULL
-                    ORDER BY m.embedding <=> \(vector)::vector LIMIT \(candidates)) ranked
+                SELECT m.id FROM memories m WHERE \(ranking.usesVectors) AND \(conditions) AND m.embedding IS NOT NULL
+                ORDER BY m.embedding <=> \(vector)::vector LIMIT \(candidates)
+            ), query_terms AS (
+                SELECT lexeme FROM unnest(to_tsvector('english', \(text))) WHERE \(ranking.usesText) LIMIT \(TextRanking.termsPerQuery)
+            ), matched AS (
+                SELECT m.id, m.tsv, length(m.tsv) AS length FROM memories m
+                WHERE m.tsv @@ \(TextRanking.anyOf("query_terms")) AND \(conditions) LIMIT \(TextRanking.selectionBudget)
+            ), totals AS (
+                SELECT greatest((SELECT count(*) FROM memories m WHERE m.user_id = \(userID) AND m.deleted_at IS NULL), 1)::float8 AS memories,
+                       greatest((SELECT avg(length) FROM matched), 1)::float8 AS average_length
+            ), weighted AS (
+                -- Every memory holding a query term is matched (up to the budget), so counting
+                -- the terms among the matches gives their document frequencies.
+                SELECT u.lexeme, \(unsafeRaw: TextRanking.idf(df: "count(*)", total: "totals.memories")) AS idf
+                FROM matched, unnest(ts_filter(setweight(matched.tsv, 'A', (SELECT array_agg(lexeme) FROM query_terms)), '{a}')) u, totals
+                GROUP BY u.lexeme, totals.memories
             ), text_hits AS (
-                SELECT id, row_number() OVER (ORDER BY relevance DESC) AS rank FROM (
-                    SELECT m.id, ts_rank_cd(m.tsv, q) AS relevance FROM memories m, websearch_to_tsquery('english', \(text)) q
-                    WHERE m.tsv @@ q AND \(conditions)
-                    ORDER BY relevance DESC LIMIT \(candidates)) ranked
+                SELECT matched.id, \(TextRanking.normalised(TextRanking.score(vector: "matched.tsv", length: "matched.length", average: "totals.average_length", terms: "weighted"),
+                    idfSum: """
+                        (SELECT sum(coalesce(w.idf, \(unsafeRaw: TextRanking.idf(df: "0", total: "totals.memories"))))
+                         FROM query_terms q LEFT JOIN weighted w ON w.lexeme = q.lexeme, totals)
+                        """)) AS relevance
+                FROM matched, totals ORDER BY relevance DESC LIMIT \(candidates)
             ), fused AS (
-                SELECT id, sum(1.0 / (60 + rank)) AS score FROM (SELECT * FROM vector_hits UNION ALL SELECT * FROM text_hits) h GROUP BY id
+                SELECT id, max(relevance) AS relevance
+                FROM (SELECT id, 0 AS relevance FROM vector_hits UNION ALL SELECT id, relevance FROM text_hits) h GROUP BY id
             )
-            SELECT \(unsafeRaw: Memory.columns), (1 - (m.embedding <=> \(vector)::vector))::float8 AS similarity, f.score::float8 AS score
-            FROM fused f JOIN memories m ON m.id = f.id
-            WHERE m.embedding IS NULL OR 1 - (m.embedding <=> \(vector)::vector) >= \(threshold)
-            ORDER BY f.score DESC, similarity DESC NULLS LAST LIMIT \(limit)
+            SELECT \(unsafeRaw: Memory.columns), hit.similarity,
+                   (\(ranking.vectorWeight) * coalesce(hit.similarity, 0) + \(1 - ranking.vectorWeight) * f.relevance)::float8 AS score
+            FROM fused f JOIN memories m ON m.id = f.id,
+                 LATERAL (SELECT (1 - (m.embedding <=> \(vector)::vector))::float8 AS similarity) hit
+            WHERE m.embedding IS NULL OR hit.similarity >= \(threshold)
+            ORDER BY score DESC, hit.similarity DESC NULLS LAST, m.id LIMIT \(limit)
             """,
             "COMMIT",
         ])

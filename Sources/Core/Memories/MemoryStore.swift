@@ -7,9 +7,12 @@ import Postgres
 /// replaces, with why.
 public struct MemoryStore: Sendable {
     public let queue: JobQueue
+    /// The rankings searches fuse.
+    public let ranking: SearchRanking
 
-    public init(queue: JobQueue) {
+    public init(queue: JobQueue, ranking: SearchRanking = .hybrid) {
         self.queue = queue
+        self.ranking = ranking
     }
 
     /// Creates a memory and enqueues its indexing (embedding, then enrichment), in the
