@@ -131,16 +131,6 @@ start() { # start NAME COMMAND [ENV=VALUE...]
     pids+=($!)
 }
 
-wait_for_ping() { # wait_for_ping URL PID
-    local i
-    for ((i = 0; i < 300; i++)); do
-        "$PYTHON" -c 'import json, sys, urllib.request
-sys.exit(json.load(urllib.request.urlopen(sys.argv[1] + "/ping", timeout=2))["data"]["database"] != "ok")' "$1" 2>/dev/null && return 0
-        alive "$2" || die "the API process for $1 exited"
-        sleep 0.2
-    done
-    die "no answer from $1/ping within 60 s"
-}
 
 api_port="$(free_port)"
 start api context0-api PORT="$api_port"

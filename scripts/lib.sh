@@ -103,3 +103,20 @@ random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 
 # free_port: a loopback TCP port nobody listens on right now.
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_for_ping URL PID [SECONDS]: waits until the API at URL answers /ping with its database
+# ok (default 60 s); fails with a message if process PID exits (or is a zombie) first.
+wait_for_ping() {
+    local i stat limit=$((${3:-60} * 5))
+    for ((i = 0; i < limit; i++)); do
+        "$PYTHON" -c 'import json, sys, urllib.request
+sys.exit(json.load(urllib.request.urlopen(sys.argv[1] + "/ping", timeout=2))["data"]["database"] != "ok")' "$1" 2>/dev/null && return 0
+        if ! { read -r stat <"/proc/$2/stat"; } 2>/dev/null || [[ "${stat##*) }" == Z* ]]; then
+            echo "the API process for $1 exited" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+    echo "no answer from $1/ping within ${3:-60} s" >&2
+    return 1
+}

@@ -38,7 +38,8 @@ public struct APIConfiguration: Sendable {
     public var metering: Bool
     /// `SEARCH_RANKING`: `hybrid` (the default) fuses the vector and full-text rankings of
     /// context and memory search; `text` or `vector` uses one alone, to measure what each
-    /// contributes (`make eval-search`).
+    /// contributes (`make eval-search`). `SEARCH_VECTOR_WEIGHT` (0...1): the weight of cosine
+    /// similarity in a hybrid score, for tuning on one's own data.
     public var searchRanking: SearchRanking
 
     /// The shortest `JWT_SECRET` the API starts with: 32 bytes, HS256's 256 bits.
@@ -81,9 +82,13 @@ public struct APIConfiguration: Sendable {
         case "off", "0", "false": metering = false
         default: throw ConfigurationError("METERING must be on or off")
         }
-        guard let ranking = SearchRanking(rawValue: environment["SEARCH_RANKING"]?.lowercased() ?? "hybrid") else {
+        guard let mode = SearchRanking.Mode(rawValue: environment["SEARCH_RANKING"]?.lowercased() ?? "hybrid") else {
             throw ConfigurationError("SEARCH_RANKING must be hybrid, text or vector")
         }
-        searchRanking = ranking
+        let weight = environment["SEARCH_VECTOR_WEIGHT"].map { Double($0) } ?? TextRanking.defaultHybridVectorWeight
+        guard let weight, (0...1).contains(weight) else {
+            throw ConfigurationError("SEARCH_VECTOR_WEIGHT must be a number from 0 to 1")
+        }
+        searchRanking = SearchRanking(mode: mode, hybridVectorWeight: weight)
     }
 }

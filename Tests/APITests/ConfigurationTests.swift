@@ -57,5 +57,9 @@ import Testing
             try APIConfiguration(environment: Self.environment(["SEARCH_RANKING": "bm25"]))
         }
         #expect(error?.description.contains("SEARCH_RANKING") == true, "\(String(describing: error))")
+        #expect(try APIConfiguration(environment: Self.environment(["SEARCH_VECTOR_WEIGHT": "0.7"])).searchRanking.hybridVectorWeight == 0.7)
+        for bad in ["1.5", "-0.1", "half"] {
+            #expect(throws: ConfigurationError.self) { try APIConfiguration(environment: Self.environment(["SEARCH_VECTOR_WEIGHT": bad])) }
+        }
     }
 }

@@ -6,6 +6,7 @@ import Embedding
 import Foundation
 import Jobs
 import Postgres
+import Settings
 import Synchronization
 
 /// `context0-bench-api`: the measuring half of `make bench-api` (see `Benchmarks/API/run.sh` and
@@ -39,7 +40,9 @@ struct APIBenchmark: AsyncParsableCommand {
         .appendingPathComponent("context0-bench-api").path
 
     @Option(help: "Indexed chunks of the searching user.") var searchChunks = 100_000
-    @Option(help: "Indexed chunks of another user (same tables, never to be returned).") var otherChunks = 20_000
+    @Option(help: "Indexed chunks of other users (same tables, never to be returned).") var otherChunks = 20_000
+    @Option(help: "Users the other chunks are split among (e.g. 999 × 100 chunks: many small tenants).") var otherTenants = 1
+    @Flag(help: "Stop after the search phase (tenant-shape runs: search latency and vector recall only).") var searchOnly = false
     @Option(help: "Chunks per bulk-loaded document.") var chunksPerDocument = 10
     @Option(help: "Distinct sentences, embedded for real; chunks are made of them.") var sentencePool = 6_000
     @Option(help: "Chunks of the searching user embedded for real from their own text (the rest mix sentence embeddings).")
@@ -75,7 +78,7 @@ struct APIBenchmark: AsyncParsableCommand {
 
     private func prepare(database: BenchmarkDatabase, processes: ServerProcesses, secret: String, environment: [String: String]) async throws {
         // The model, as the API loads it (same folder, same thread count).
-        let embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectRoot.path)
+        let embedding = try EmbeddingConfiguration(environment: environment, projectRoot: ProjectLayout.dependenciesRoot)
         let embedder = try MiniLMEmbedder(modelDirectory: embedding.modelDirectory, threads: embedding.threads)
         let corpus = try Corpus(poolSize: sentencePool, vocabularyFile: embedding.modelDirectory + "/vocab.txt")
 
@@ -103,7 +106,12 @@ struct APIBenchmark: AsyncParsableCommand {
         try loader.load(searchChunkList, tenant: Self.searchUser, source: "bench-corpus") { ordinal in
             ordinal < realVectors.count ? realVectors[ordinal] : loader.mixedVector(searchChunkList[ordinal])
         }
-        try loader.load(otherChunkList, tenant: Self.otherUser, source: "bench-corpus") { loader.mixedVector(otherChunkList[$0]) }
+        let perTenant = (otherChunkList.count + max(otherTenants, 1) - 1) / max(otherTenants, 1)
+        for (index, first) in stride(from: 0, to: otherChunkList.count, by: max(perTenant, 1)).enumerated() {
+            let tenant = otherTenants <= 1 ? Self.otherUser : Tenant(userID: "\(Self.otherUser.userID)-\(index)", organizationID: nil)
+            let slice = Array(otherChunkList[first..<min(first + perTenant, otherChunkList.count)])
+            try loader.load(slice, tenant: tenant, source: "bench-corpus") { loader.mixedVector(slice[$0]) }
+        }
         benchmarkLog(String(format: "PHASE load chunks=%d seconds=%.1f", searchChunks + otherChunks, (ContinuousClock.now - clock).seconds))
         try connection.query("SET maintenance_work_mem = '1GB'")
         for index in indexes {
@@ -225,6 +233,19 @@ struct APIBenchmark: AsyncParsableCommand {
             benchmarkLog(String(format: "INFO clients=%@ specific queries: search p50=%.2f p99=%.2f sql p50=%.2f p99=%.2f; generic queries: search p50=%.2f p99=%.2f sql p50=%.2f p99=%.2f",
                        name, specific(end).p50, specific(end).p99, specific(sql).p50, specific(sql).p99,
                        generic(end).p50, generic(end).p99, generic(sql).p50, generic(sql).p99))
+        }
+
+        let recall = try vectorRecall(contextQueries, connection: sqlConnection)
+        print(String(format: "RESULT bench=api op=vector-recall queries=%d recall_at_10=%.4f min=%.2f", recall.count, recall.mean, recall.minimum))
+        if searchOnly {
+            for (clients, sample) in [(1, searchOne), (self.clients, searchMany)] {
+                print(String(format: "RESULT bench=api op=search clients=%d p50_ms=%.2f p99_ms=%.2f rps=%.1f", clients, sample.p50, sample.p99, sample.perSecond))
+            }
+            for (clients, embed, sql) in [(1, embedOne, sqlOne1), (self.clients, embedMany, sqlMany)] {
+                print(String(format: "RESULT bench=api op=search-parts clients=%d embed_p50_ms=%.2f sql_p50_ms=%.2f sql_p99_ms=%.2f",
+                             clients, embed.p50, sql.p50, sql.p99))
+            }
+            return
         }
 
         // 5. Add: distinct ~2 KB documents at N clients, while the workers ingest them.
@@ -364,6 +385,21 @@ struct APIBenchmark: AsyncParsableCommand {
         let generic = queries.indices.filter { $0 % 4 == 3 }.count
         benchmarkLog("INFO full-text matches per query (\(queries.count) queries, \(generic) generic): min=\(counts.first ?? 0) median=\(counts[counts.count / 2]) "
             + "p75=\(counts[counts.count * 3 / 4]) max=\(counts.last ?? 0) zero=\(counts.filter { $0 == 0 }.count)")
+    }
+
+    /// Recall@10 of the vector arm as the API runs it (`ContextStore.search` ranking by vectors
+    /// alone) against an exact scan of the searching user's nodes, over `queries`.
+    private func vectorRecall(_ queries: [ContextQuery], connection: PostgresConnection) throws -> (count: Int, mean: Double, minimum: Double) {
+        let store = ContextStore(queue: JobQueue(), ranking: .vector)
+        let recalls = try queries.map { query in
+            let found = Set(try store.search(query, on: connection).map(\.nodeID))
+            let exact = try connection.query("""
+                SELECT n.id FROM context_nodes n WHERE n.user_id = \(query.caller.userID) AND n.organization_id IS NULL AND n.indexed
+                ORDER BY (n.embedding <=> \(PostgresVector(query.embedding))::vector) + 0 LIMIT \(query.limit)
+                """).rows.map { try $0.decode("id", as: UUID.self) }
+            return Double(exact.filter(found.contains).count) / Double(max(exact.count, 1))
+        }
+        return (recalls.count, recalls.reduce(0, +) / Double(max(recalls.count, 1)), recalls.min() ?? 0)
     }
 
     private func count(_ sql: String, _ connection: PostgresConnection) throws -> Int {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Postgres
+import Settings
 import Synchronization
 
 #if canImport(Glibc)
@@ -23,7 +24,7 @@ public struct BenchmarkDatabase: Sendable {
         let quoted = PostgresConnection.quoteIdentifier(name)
         try admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)"))
         try admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoted)"))
-        guard let folder = Migrator.locateDirectory(environment: ProcessInfo.processInfo.environment) else {
+        guard let folder = ProjectLayout.migrationsFolder(environment: ProcessInfo.processInfo.environment) else {
             throw ValidationError("no sql/ folder found: run from the project folder or set MIGRATIONS_DIR")
         }
         try Migrator(directory: folder).migrate(PostgresConnection(url: url))

@@ -30,6 +30,9 @@ public struct ContextQuery: Sendable {
 extension ContextStore {
     /// Candidates taken from each ranking before fusion.
     static let candidatesPerRanking = 50
+    /// Up to this many visible nodes (by the text statistics' counts), the vector arm scans
+    /// them exactly instead of walking the shared HNSW graph (docs/benchmarks-search.md).
+    static let exactSearchLimit = 20_000
 
     /// Vector search (pgvector HNSW, cosine, with iterative index scans so the tenant and
     /// threshold filters cannot starve the result) and full-text search ranked by BM25 over
@@ -71,8 +74,21 @@ extension ContextStore {
             ), selecting AS (
                 SELECT lexeme FROM weighted WHERE rarer = 0 OR rarer + df <= \(TextRanking.selectionBudget)
             ), vector_hits AS (
-                SELECT n.id FROM context_nodes n WHERE \(ranking.usesVectors) AND n.indexed AND \(inRange) AND \(filter)
-                ORDER BY n.embedding <=> \(vector)::vector LIMIT \(candidates)
+                -- A caller who sees few nodes gets an exact scan of them (found by the owner
+                -- indexes; ordering by a computed column keeps the HNSW index out of it): a
+                -- graph walk would have to skip everyone else's nodes. Only one branch runs:
+                -- each has a one-time filter.
+                (SELECT id FROM (
+                    SELECT n.id, n.embedding <=> \(vector)::vector AS distance FROM context_nodes n
+                    WHERE \(ranking.usesVectors) AND (SELECT nodes FROM totals) <= \(Self.exactSearchLimit) AND n.indexed AND \(filter)
+                    OFFSET 0) scanned -- computes each distance once
+                 WHERE distance BETWEEN \(1 - query.maximumSimilarity) AND \(1 - query.minimumSimilarity)
+                 ORDER BY distance LIMIT \(candidates))
+                UNION ALL
+                (SELECT n.id FROM context_nodes n
+                 WHERE \(ranking.usesVectors) AND (SELECT nodes FROM totals) > \(Self.exactSearchLimit)
+                   AND n.indexed AND \(inRange) AND \(filter)
+                 ORDER BY n.embedding <=> \(vector)::vector LIMIT \(candidates))
             ), text_hits AS (
                 SELECT matched.id, \(TextRanking.normalised(TextRanking.score(vector: "matched.tsv", length: "matched.token_count", average: "totals.average_tokens", terms: "weighted"),
                     idfSum: "(SELECT sum(\(unsafeRaw: TextRanking.idf(df: "t.df", total: "totals.nodes"))) FROM terms t, totals)")) AS relevance

@@ -1,20 +1,36 @@
 import Postgres
 
-/// Which rankings a search fuses: both (the default), or one alone, for measuring what each
-/// arm contributes (`SEARCH_RANKING`, `make eval-search`).
-public enum SearchRanking: String, Sendable, CaseIterable {
-    case hybrid, text, vector
+/// Which rankings a search fuses and how: both (the default), or one alone, for measuring
+/// what each arm contributes (`SEARCH_RANKING`, `SEARCH_VECTOR_WEIGHT`, `make eval-search`).
+public struct SearchRanking: Sendable, Equatable {
+    public enum Mode: String, Sendable, CaseIterable {
+        case hybrid, text, vector
+    }
 
-    var usesText: Bool { self != .vector }
-    var usesVectors: Bool { self != .text }
+    public var mode: Mode
+    /// In `hybrid`, the weight of a hit's cosine similarity in its score; the rest goes to
+    /// its normalised BM25 (`TextRanking.normalised`). A weighted sum rather than
+    /// reciprocal-rank fusion: with OR semantics most candidates match some word, and rank
+    /// fusion lets one shared common word outweigh the whole gap between the best and the
+    /// tenth dense hit.
+    public var hybridVectorWeight: Double
 
-    /// The weight of a hit's cosine similarity in its score; the rest goes to its
-    /// normalised BM25 (`TextRanking.normalised`). A weighted sum rather than reciprocal-rank
-    /// fusion: with OR semantics most candidates match some word, and rank fusion lets one
-    /// shared common word outweigh the whole gap between the best and the tenth dense hit.
+    public init(mode: Mode, hybridVectorWeight: Double = TextRanking.defaultHybridVectorWeight) {
+        self.mode = mode
+        self.hybridVectorWeight = hybridVectorWeight
+    }
+
+    public static let hybrid = SearchRanking(mode: .hybrid)
+    public static let text = SearchRanking(mode: .text)
+    public static let vector = SearchRanking(mode: .vector)
+
+    var usesText: Bool { mode != .vector }
+    var usesVectors: Bool { mode != .text }
+
+    /// The weight of cosine similarity in a hit's score.
     var vectorWeight: Double {
-        switch self {
-        case .hybrid: TextRanking.hybridVectorWeight
+        switch mode {
+        case .hybrid: hybridVectorWeight
         case .text: 0
         case .vector: 1
         }
@@ -30,14 +46,14 @@ public enum SearchRanking: String, Sendable, CaseIterable {
 /// (the rarest always selects); common terms only add to the candidates' scores. Each
 /// candidate's term frequencies come from its `tsvector` filtered to the query's lexemes in C
 /// (`setweight` + `ts_filter`), not from unnesting the whole vector.
-enum TextRanking {
+public enum TextRanking {
     static let k1 = 1.2
     static let b = 0.75
     static let selectionBudget = 2000
     /// Most distinct query terms scored; the rarest are kept.
     static let termsPerQuery = 32
     /// `SearchRanking.hybrid`'s weight of cosine similarity (measured: docs/benchmarks-search.md).
-    static let hybridVectorWeight = 0.5
+    public static let defaultHybridVectorWeight = 0.5
 
     /// A BM25 `score` scaled to 0..<1 by the most the query's terms could give,
     /// `(k1 + 1) · Σ idf` over every term of the query (`idfSum`, a scalar subquery), those
