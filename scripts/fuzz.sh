@@ -78,18 +78,11 @@ run_sql() { run_sql_at "$admin_url" "$1"; }
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if ((${#pids[@]})); then
-        kill -TERM "${pids[@]}" 2>/dev/null || true
-        wait "${pids[@]}" 2>/dev/null || true
-    fi
+    stop_processes "${pids[@]}"
     [[ -n "$fuzz_db" ]] && { run_sql "DROP DATABASE IF EXISTS $fuzz_db WITH (FORCE)" || log "could not drop $fuzz_db"; }
     release_database
     if ((status != 0 || failed != 0)); then
-        for f in "$WORK"/*.log; do
-            [[ -s "$f" ]] || continue
-            echo "---- last lines of $(basename "$f")" >&2
-            tail -n 25 "$f" >&2
-        done
+        show_log_tails "$WORK"/*.log
         log "reports, cassettes and server logs kept in $WORK"
     elif [[ "${FUZZ_KEEP:-0}" == 1 ]]; then
         log "reports, cassettes and server logs kept in $WORK"

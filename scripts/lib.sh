@@ -120,3 +120,20 @@ sys.exit(json.load(urllib.request.urlopen(sys.argv[1] + "/ping", timeout=2))["da
     echo "no answer from $1/ping within ${3:-60} s" >&2
     return 1
 }
+
+# stop_processes PID...: SIGTERM to each of this shell's background processes, then waits.
+stop_processes() {
+    (($#)) || return 0
+    kill -TERM "$@" 2>/dev/null || true
+    wait "$@" 2>/dev/null || true
+}
+
+# show_log_tails FILE...: the last 25 lines of each non-empty file, on stderr.
+show_log_tails() {
+    local f
+    for f in "$@"; do
+        [[ -s "$f" ]] || continue
+        echo "---- last lines of $(basename "$f")" >&2
+        tail -n 25 "$f" >&2
+    done
+}

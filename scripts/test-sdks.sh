@@ -61,16 +61,9 @@ run_sql() { run_sql_at "$admin_url" "$1"; }
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if ((${#pids[@]})); then
-        kill -TERM "${pids[@]}" 2>/dev/null || true
-        wait "${pids[@]}" 2>/dev/null || true
-    fi
+    stop_processes "${pids[@]}"
     if ((status != 0 || failed != 0)); then
-        for f in "$WORK"/*.log; do
-            [[ -s "$f" ]] || continue
-            echo "---- last lines of $(basename "$f")" >&2
-            tail -n 25 "$f" >&2
-        done
+        show_log_tails "$WORK"/*.log
     fi
     [[ -n "$sdk_db" ]] && { run_sql "DROP DATABASE IF EXISTS $sdk_db WITH (FORCE)" || log "could not drop $sdk_db"; }
     rm -rf "$WORK"

@@ -95,16 +95,9 @@ api_pid=""
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if ((${#pids[@]})); then
-        kill -TERM "${pids[@]}" 2>/dev/null || true
-        wait "${pids[@]}" 2>/dev/null || true
-    fi
+    stop_processes "${pids[@]}"
     if ((status != 0)); then
-        for f in "$LOGS"/*.log; do
-            [[ -s "$f" ]] || continue
-            echo "---- last lines of $(basename "$f")" >&2
-            tail -n 25 "$f" >&2
-        done
+        show_log_tails "$LOGS"/*.log
     fi
     if [[ -n "$eval_db" ]]; then
         if [[ "${EVAL_KEEP_DATABASE:-0}" == 1 ]]; then
