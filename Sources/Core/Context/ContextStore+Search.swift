@@ -33,6 +33,9 @@ extension ContextStore {
     /// Up to this many visible nodes (by the text statistics' counts), the vector arm scans
     /// them exactly instead of walking the shared HNSW graph (docs/benchmarks-search.md).
     static let exactSearchLimit = 20_000
+    /// Up to this many visible nodes, the full-text arm tests each of them rather than
+    /// reading the shared GIN index (docs/benchmarks-search.md).
+    static let textScanLimit = 2_000
 
     /// Vector search (pgvector HNSW, cosine, with iterative index scans so the tenant and
     /// threshold filters cannot starve the result) and full-text search ranked by BM25 over
@@ -92,9 +95,19 @@ extension ContextStore {
             ), text_hits AS (
                 SELECT matched.id, \(TextRanking.normalised(TextRanking.score(vector: "matched.tsv", length: "matched.token_count", average: "totals.average_tokens", terms: "weighted"),
                     idfSum: "(SELECT sum(\(unsafeRaw: TextRanking.idf(df: "t.df", total: "totals.nodes"))) FROM terms t, totals)")) AS relevance
-                FROM (SELECT n.id, n.tsv, n.token_count FROM context_nodes n
-                      WHERE n.tsv @@ \(TextRanking.anyOf("selecting")) AND (n.embedding IS NULL OR \(inRange)) AND \(filter)
-                      LIMIT \(TextRanking.selectionBudget)) matched, totals
+                FROM (
+                    -- A caller who sees few nodes has them tested one by one (found by the owner
+                    -- indexes; "IS TRUE" keeps the GIN index out of it), not looked up in a GIN
+                    -- index whose postings hold every tenant's nodes. One branch runs.
+                    (SELECT n.id, n.tsv, n.token_count FROM context_nodes n
+                     WHERE (SELECT nodes FROM totals) <= \(Self.textScanLimit)
+                       AND (n.tsv @@ \(TextRanking.anyOf("selecting"))) IS TRUE AND (n.embedding IS NULL OR \(inRange)) AND \(filter)
+                     LIMIT \(TextRanking.selectionBudget))
+                    UNION ALL
+                    (SELECT n.id, n.tsv, n.token_count FROM context_nodes n
+                     WHERE (SELECT nodes FROM totals) > \(Self.textScanLimit)
+                       AND n.tsv @@ \(TextRanking.anyOf("selecting")) AND (n.embedding IS NULL OR \(inRange)) AND \(filter)
+                     LIMIT \(TextRanking.selectionBudget))) matched, totals
                 ORDER BY relevance DESC LIMIT \(candidates)
             ), fused AS (
                 SELECT id, max(relevance) AS relevance
