@@ -227,7 +227,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContextAPITests",
-            dependencies: ["Auth", "Core", "Jobs", "Postgres", "TestSupport"],
+            dependencies: ["Auth", "Core", "Embedding", "Jobs", "Postgres", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

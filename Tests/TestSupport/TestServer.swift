@@ -219,11 +219,11 @@ public final class TestServer: Sendable {
 /// The native MiniLM model, loaded once for every in-process API of the test run (on a
 /// thread made for blocking work: loading reads and converts 90 MB) and run on one thread,
 /// so the tests' API leaves the second core to the worker processes.
-actor SharedEmbedder {
-    static let shared = SharedEmbedder()
+public actor SharedEmbedder {
+    public static let shared = SharedEmbedder()
     private var loading: Task<any Embedder, Error>?
 
-    func embedder() async throws -> any Embedder {
+    public func embedder() async throws -> any Embedder {
         if let loading { return try await loading.value }
         let directory = EmbeddingConfiguration.defaultModelDirectory(projectRoot: ProjectPaths.root.path)
         let task = Task<any Embedder, Error> { try await runBlocking { try MiniLMEmbedder(modelDirectory: directory, threads: 1) } }

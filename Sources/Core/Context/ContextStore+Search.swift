@@ -30,12 +30,6 @@ public struct ContextQuery: Sendable {
 extension ContextStore {
     /// Candidates taken from each ranking before fusion.
     static let candidatesPerRanking = 50
-    /// Up to this many visible nodes (by the text statistics' counts), the vector arm scans
-    /// them exactly instead of walking the shared HNSW graph (docs/benchmarks-search.md).
-    static let exactSearchLimit = 20_000
-    /// Up to this many visible nodes, the full-text arm tests each of them rather than
-    /// reading the shared GIN index (docs/benchmarks-search.md).
-    static let textScanLimit = 2_000
 
     /// Vector search (pgvector HNSW, cosine, with iterative index scans so the tenant and
     /// threshold filters cannot starve the result) and full-text search ranked by BM25 over
@@ -83,13 +77,13 @@ extension ContextStore {
                 -- each has a one-time filter.
                 (SELECT id FROM (
                     SELECT n.id, n.embedding <=> \(vector)::vector AS distance FROM context_nodes n
-                    WHERE \(ranking.usesVectors) AND (SELECT nodes FROM totals) <= \(Self.exactSearchLimit) AND n.indexed AND \(filter)
+                    WHERE \(ranking.usesVectors) AND (SELECT nodes FROM totals) <= \(scanLimits.exactVectors) AND n.indexed AND \(filter)
                     OFFSET 0) scanned -- computes each distance once
                  WHERE distance BETWEEN \(1 - query.maximumSimilarity) AND \(1 - query.minimumSimilarity)
                  ORDER BY distance LIMIT \(candidates))
                 UNION ALL
                 (SELECT n.id FROM context_nodes n
-                 WHERE \(ranking.usesVectors) AND (SELECT nodes FROM totals) > \(Self.exactSearchLimit)
+                 WHERE \(ranking.usesVectors) AND (SELECT nodes FROM totals) > \(scanLimits.exactVectors)
                    AND n.indexed AND \(inRange) AND \(filter)
                  ORDER BY n.embedding <=> \(vector)::vector LIMIT \(candidates))
             ), text_hits AS (
@@ -100,12 +94,12 @@ extension ContextStore {
                     -- indexes; "IS TRUE" keeps the GIN index out of it), not looked up in a GIN
                     -- index whose postings hold every tenant's nodes. One branch runs.
                     (SELECT n.id, n.tsv, n.token_count FROM context_nodes n
-                     WHERE (SELECT nodes FROM totals) <= \(Self.textScanLimit)
+                     WHERE (SELECT nodes FROM totals) <= \(scanLimits.text)
                        AND (n.tsv @@ \(TextRanking.anyOf("selecting"))) IS TRUE AND (n.embedding IS NULL OR \(inRange)) AND \(filter)
                      LIMIT \(TextRanking.selectionBudget))
                     UNION ALL
                     (SELECT n.id, n.tsv, n.token_count FROM context_nodes n
-                     WHERE (SELECT nodes FROM totals) > \(Self.textScanLimit)
+                     WHERE (SELECT nodes FROM totals) > \(scanLimits.text)
                        AND n.tsv @@ \(TextRanking.anyOf("selecting")) AND (n.embedding IS NULL OR \(inRange)) AND \(filter)
                      LIMIT \(TextRanking.selectionBudget))) matched, totals
                 ORDER BY relevance DESC LIMIT \(candidates)

@@ -9,10 +9,29 @@ public struct ContextStore: Sendable {
     public let queue: JobQueue
     /// The rankings searches fuse.
     public let ranking: SearchRanking
+    /// Up to which size a caller's context is searched by scanning it rather than through
+    /// the indexes every tenant shares.
+    public let scanLimits: ScanLimits
 
-    public init(queue: JobQueue, ranking: SearchRanking = .hybrid) {
+    public init(queue: JobQueue, ranking: SearchRanking = .hybrid, scanLimits: ScanLimits = ScanLimits()) {
         self.queue = queue
         self.ranking = ranking
+        self.scanLimits = scanLimits
+    }
+
+    /// Visible-node counts (from the text statistics) up to which search scans the caller's
+    /// own nodes (found by the owner indexes) instead of the shared indexes; measured in
+    /// docs/benchmarks-search.md.
+    public struct ScanLimits: Sendable {
+        /// The vector arm's exact scan instead of the HNSW graph walk.
+        public var exactVectors: Int
+        /// The text arm's test of each node instead of the GIN index lookup.
+        public var text: Int
+
+        public init(exactVectors: Int = 20_000, text: Int = 2_000) {
+            self.exactVectors = exactVectors
+            self.text = text
+        }
     }
 
     /// The owners (as `context_text_owner` in SQL names them) whose text statistics cover

@@ -20,14 +20,14 @@ final class ComputePool: Sendable {
     private let queue = LaneQueue<Job>()
 
     /// Starts `threadCount` model threads and the query thread; each makes its workspace once,
-    /// on first start.
-    init(threadCount: Int, name: String, makeWorkspace: @escaping @Sendable () -> BertWorkspace) {
+    /// on first start (`makeWorkspace(true)` for the query thread, which runs single texts only).
+    init(threadCount: Int, name: String, makeWorkspace: @escaping @Sendable (_ queriesOnly: Bool) -> BertWorkspace) {
         self.threadCount = max(1, threadCount)
         let queue = self.queue
         for index in 0...self.threadCount {
             let queriesOnly = index == self.threadCount
             let thread = Thread {
-                let workspace = makeWorkspace()
+                let workspace = makeWorkspace(queriesOnly)
                 while let job = queue.next(queriesOnly: queriesOnly) { job(workspace) }
             }
             thread.name = queriesOnly ? "\(name)-query" : "\(name)-\(index)"

@@ -65,8 +65,9 @@ public final class MiniLMEmbedder: TokenizingEmbedder {
         openblas_set_num_threads(1)
         let capacity = Self.textsPerPass * configuration.maxSequenceLength
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        pool = ComputePool(threadCount: threadCount, name: "minilm") {
-            BertWorkspace(configuration: configuration, tokenCapacity: capacity)
+        pool = ComputePool(threadCount: threadCount, name: "minilm") { queriesOnly in
+            // The query thread leads one text at a time: one sequence's worth of tokens.
+            BertWorkspace(configuration: configuration, tokenCapacity: queriesOnly ? configuration.maxSequenceLength : capacity)
         }
     }
 
